@@ -1,0 +1,1 @@
+"""Pure text classification: indicators, entities, verdicts. No Scrapy, SQLite or network."""

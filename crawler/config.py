@@ -1,0 +1,268 @@
+"""Configuration: one TOML file, validated once into typed, frozen objects.
+
+Every setting is listed in ``SETTINGS`` with its meaning (the README's configuration
+table is checked against it by a test). A wrong value raises ``ConfigError`` naming the
+key, and the command line prints that one line and stops. Environment overrides are
+read here and nowhere else: ``PANTAU_DATA_DIR``, ``PANTAU_SMTP_HOST``,
+``PANTAU_SMTP_PORT``, ``PANTAU_SMTP_PASSWORD`` (and ``PANTAU_CONFIG`` for the path).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler.errors import ConfigError
+
+SETTINGS: dict[str, str] = {
+    "data_dir": "Folder for the database, evidence bundles and the demo's mail sink.",
+    "browser.executable_path": "Chromium binary used for evidence capture.",
+    "browser.timeout_seconds": "Time limit for loading one page during capture.",
+    "smtp.host": "SMTP server that sends the alerts.",
+    "smtp.port": "Its port.",
+    "smtp.security": "none, starttls or ssl.",
+    "smtp.username": "Login name; empty for no login.",
+    "smtp.password": "Login password (better: PANTAU_SMTP_PASSWORD).",
+    "smtp.sender": "From address of alert emails.",
+    "smtp.timeout_seconds": "Time limit for one SMTP conversation.",
+    "alerts.recipients": "Investigators' email addresses.",
+    "alerts.language": "Language of alert emails: id (default) or en.",
+    "sources[].name": "Unique name of a watched source.",
+    "sources[].spider": "Spider that crawls it (for example telegram).",
+    "sources[].args": "Spider arguments (telegram: channel, max_pages, base_url).",
+    "sources[].interval_minutes": "How often it is crawled.",
+    "sources[].jitter_seconds": "Random delay added to each run, so crawls do not line up.",
+    "sources[].enabled": "false to keep a source configured but idle.",
+}
+
+SPIDERS = ("telegram",)
+LANGUAGES = ("id", "en")
+SECURITY = ("none", "starttls", "ssl")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_BROWSER_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
+
+
+@dataclass(frozen=True)
+class BrowserConfig:
+    executable_path: str
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "127.0.0.1"
+    port: int = 25
+    security: str = "none"
+    username: str = ""
+    password: str = ""
+    sender: str = "pantau@localhost"
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    recipients: tuple[str, ...] = ()
+    language: str = "id"
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    spider: str
+    args: Mapping[str, str] = field(default_factory=dict)
+    interval_minutes: float = 60.0
+    jitter_seconds: float = 300.0
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    browser: BrowserConfig
+    smtp: SmtpConfig
+    alerts: AlertConfig
+    sources: tuple[Source, ...] = ()
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "pantau.db"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
+
+
+def load_config(path: str | Path | None, env: Mapping[str, str]) -> Config:
+    """Read the TOML file at ``path`` (or ``PANTAU_CONFIG``; embedded defaults when
+    neither is given), apply environment overrides and validate everything."""
+    path = path or env.get("PANTAU_CONFIG") or None
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError("config", f"file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError("config", f"{path} is not valid TOML: {exc}") from None
+    return parse_config(raw, env)
+
+
+def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
+    """Validate a parsed TOML document plus environment overrides into a ``Config``."""
+    _check_keys("", raw, {"data_dir", "browser", "smtp", "alerts", "sources"})
+    data_dir = env.get("PANTAU_DATA_DIR") or _str(raw, "data_dir", "pantau-data")
+    return Config(
+        data_dir=Path(data_dir).expanduser().absolute(),
+        browser=_browser(_table(raw, "browser")),
+        smtp=_smtp(_table(raw, "smtp"), env),
+        alerts=_alerts(_table(raw, "alerts")),
+        sources=_sources(raw.get("sources", [])),
+    )
+
+
+def find_browser() -> str:
+    """The first Chromium-family browser on PATH, or the Debian default path."""
+    for name in _BROWSER_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium"
+
+
+def _browser(raw: Mapping[str, Any]) -> BrowserConfig:
+    _check_keys("browser.", raw, {"executable_path", "timeout_seconds"})
+    path = _str(raw, "executable_path", "", prefix="browser.") or find_browser()
+    return BrowserConfig(
+        executable_path=path,
+        timeout_seconds=_number(raw, "timeout_seconds", 30.0, 1, 600, prefix="browser."),
+    )
+
+
+def _smtp(raw: Mapping[str, Any], env: Mapping[str, str]) -> SmtpConfig:
+    _check_keys("smtp.", raw, set(SmtpConfig.__dataclass_fields__))
+    merged = dict(raw)
+    for key, var in (("host", "PANTAU_SMTP_HOST"), ("password", "PANTAU_SMTP_PASSWORD")):
+        if env.get(var):
+            merged[key] = env[var]
+    if env.get("PANTAU_SMTP_PORT"):
+        merged["port"] = _env_int(env["PANTAU_SMTP_PORT"], "PANTAU_SMTP_PORT")
+    security = _str(merged, "security", "none", prefix="smtp.")
+    if security not in SECURITY:
+        raise ConfigError("smtp.security", f"must be one of {', '.join(SECURITY)}, not {security!r}")
+    sender = _str(merged, "sender", "pantau@localhost", prefix="smtp.")
+    if not _EMAIL.match(sender):
+        raise ConfigError("smtp.sender", f"not an email address: {sender!r}")
+    return SmtpConfig(
+        host=_str(merged, "host", "127.0.0.1", prefix="smtp.") or "127.0.0.1",
+        port=int(_number(merged, "port", 25, 1, 65535, prefix="smtp.", integer=True)),
+        security=security,
+        username=_str(merged, "username", "", prefix="smtp."),
+        password=_str(merged, "password", "", prefix="smtp."),
+        sender=sender,
+        timeout_seconds=_number(merged, "timeout_seconds", 30.0, 1, 600, prefix="smtp."),
+    )
+
+
+def _alerts(raw: Mapping[str, Any]) -> AlertConfig:
+    _check_keys("alerts.", raw, {"recipients", "language"})
+    recipients = raw.get("recipients", ["investigator@example.org"])
+    if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
+        raise ConfigError("alerts.recipients", "must be a list of email addresses")
+    for address in recipients:
+        if not _EMAIL.match(address):
+            raise ConfigError("alerts.recipients", f"not an email address: {address!r}")
+    language = _str(raw, "language", "id", prefix="alerts.")
+    if language not in LANGUAGES:
+        raise ConfigError("alerts.language", f"must be one of {', '.join(LANGUAGES)}")
+    return AlertConfig(recipients=tuple(recipients), language=language)
+
+
+def _sources(raw: Any) -> tuple[Source, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError("sources", "must be an array of tables ([[sources]])")
+    sources = tuple(_source(item, index) for index, item in enumerate(raw))
+    names = [source.name for source in sources]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise ConfigError(f"sources[{index}].name", f"duplicate source name {name!r}")
+    return sources
+
+
+def _source(raw: Any, index: int) -> Source:
+    prefix = f"sources[{index}]."
+    if not isinstance(raw, Mapping):
+        raise ConfigError(prefix.rstrip("."), "must be a table")
+    _check_keys(prefix, raw, set(Source.__dataclass_fields__))
+    name = _str(raw, "name", "", prefix=prefix)
+    if not _NAME.match(name):
+        raise ConfigError(prefix + "name", "required; letters, digits, '.', '_' or '-' only")
+    spider = _str(raw, "spider", "", prefix=prefix)
+    if spider not in SPIDERS:
+        raise ConfigError(prefix + "spider", f"unknown spider {spider!r}; known: {', '.join(SPIDERS)}")
+    args = _table(raw, "args", prefix=prefix)
+    for key, value in args.items():
+        if not isinstance(value, str | int):
+            raise ConfigError(f"{prefix}args.{key}", "must be a string or a number")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(prefix + "enabled", "must be true or false")
+    return Source(
+        name=name,
+        spider=spider,
+        args={key: str(value) for key, value in args.items()},
+        interval_minutes=_number(raw, "interval_minutes", 60.0, 1, 7 * 24 * 60, prefix=prefix),
+        jitter_seconds=_number(raw, "jitter_seconds", 300.0, 0, 24 * 3600, prefix=prefix),
+        enabled=enabled,
+    )
+
+
+def _check_keys(prefix: str, raw: Mapping[str, Any], allowed: set[str]) -> None:
+    for key in raw:
+        if key not in allowed:
+            raise ConfigError(prefix + key, f"unknown setting; expected one of {', '.join(sorted(allowed))}")
+
+
+def _table(raw: Mapping[str, Any], key: str, prefix: str = "") -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(prefix + key, "must be a table")
+    return value
+
+
+def _str(raw: Mapping[str, Any], key: str, default: str, prefix: str = "") -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(prefix + key, f"must be a string, not {type(value).__name__}")
+    return value
+
+
+def _number(
+    raw: Mapping[str, Any],
+    key: str,
+    default: float,
+    low: float,
+    high: float,
+    prefix: str = "",
+    integer: bool = False,
+) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(prefix + key, f"must be a number, not {value!r}")
+    if integer and not float(value).is_integer():
+        raise ConfigError(prefix + key, f"must be a whole number, not {value!r}")
+    if not low <= value <= high:
+        raise ConfigError(prefix + key, f"must be between {low:g} and {high:g}, not {value!r}")
+    return float(value)
+
+
+def _env_int(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(name, f"must be a whole number, not {value!r}") from None
