@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from contextlib import contextmanager
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -103,6 +104,16 @@ def open_store(path: str | Path) -> Database:
     except (OSError, sqlite3.DatabaseError) as exc:
         raise StoreError(f"cannot open the database {path}: {exc}") from exc
     return db
+
+
+@contextmanager
+def connect(path: str | Path) -> Iterator[Database]:
+    """``with connect(path) as db``: the migrated database, closed afterwards."""
+    db = open_store(path)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def _json(value: Any) -> str:

@@ -1,0 +1,310 @@
+"""The ``pantau`` command: what operators, investigators and reviewers type.
+
+Each command is a thin edge: it loads the configuration once, calls the stage
+functions, prints a short human summary (or JSON Lines where data flows) and turns any
+``PantauError`` into one line on standard error and exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from crawler import store
+from crawler.config import Config, load_config
+from crawler.errors import ConfigError, PantauError
+
+log = logging.getLogger("pantau")
+
+
+class PantauGroup(click.Group):
+    """Prints a ``PantauError`` as one line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(f"pantau: configuration error: {exc}", err=True)
+            sys.exit(2)
+        except PantauError as exc:
+            click.echo(f"pantau: error: {exc}", err=True)
+            sys.exit(2)
+
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML configuration file (default: $PANTAU_CONFIG, else embedded defaults).",
+)
+
+
+def get_config(config_path: str | None) -> Config:
+    return load_config(config_path, os.environ)
+
+
+def setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stdout,
+    )
+
+
+@click.group(cls=PantauGroup)
+@click.version_option(package_name="pantau")
+def main() -> None:
+    """Pantau watches public channels for illegal overseas job ads, captures evidence
+    and alerts investigators.
+
+    \b
+    Example:
+        pantau demo --once
+    """
+
+
+@main.command()
+@config_option
+@click.option("--once", is_flag=True, help="Exit after one cycle instead of watching on.")
+def demo(config_path: str | None, once: bool) -> None:
+    """Run Pantau against the bundled sample channel with a local mail sink.
+
+    \b
+    Example:
+        PANTAU_DATA_DIR=/tmp/pantau-demo pantau demo --once
+    """
+    from crawler.demo import run_demo
+
+    setup_logging()
+    run_demo(get_config(config_path), os.environ, once=once, echo=click.echo)
+
+
+@main.command()
+@config_option
+def run(config_path: str | None) -> None:
+    """Run the service in the foreground: every source on its interval, then
+    classify, capture and alert. Stops cleanly on SIGTERM or Ctrl-C.
+
+    \b
+    Example:
+        pantau run --config /etc/pantau/pantau.toml
+    """
+    from scheduler import run_service
+
+    setup_logging()
+    config = get_config(config_path)
+    if not config.sources:
+        raise ConfigError("sources", "no source configured: add at least one [[sources]] table")
+    run_service(config)
+
+
+@main.command()
+@config_option
+@click.argument("source_name")
+def crawl(config_path: str | None, source_name: str) -> None:
+    """Crawl one configured source now, then classify, capture and alert.
+
+    \b
+    Example:
+        pantau crawl --config pantau.toml loker-kamboja
+    """
+    from crawler.crawl import CrawlRunner
+    from crawler.stages import process
+
+    setup_logging()
+    config = get_config(config_path)
+    source = next((s for s in config.sources if s.name == source_name), None)
+    if source is None:
+        raise ConfigError("sources", f"no source named {source_name!r}")
+    result = CrawlRunner(config).run(source)
+    click.echo(f"{result.source}: {result.status} ({result.items_scraped} posts, "
+               f"{result.items_new} new){': ' + result.reason if result.reason else ''}")
+    with store.connect(config.db_path) as db:
+        process(db, config)
+    if result.status != "ok":
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--input", "input_path", type=click.Path(dir_okay=False, allow_dash=True),
+              default="-", help="JSON Lines with at least id and text (default: stdin).")
+@click.option("--output", "output_path", type=click.Path(dir_okay=False, allow_dash=True),
+              default="-", help="Where to write verdicts as JSON Lines (default: stdout).")
+@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False),
+              default=None, help="A model made by `pantau train` to blend with the indicators.")
+def classify(input_path: str, output_path: str, model_path: str | None) -> None:
+    """Classify posts from JSON Lines: {"id", "text", ...} -> {"id", "score", "label",
+    "indicators"}.
+
+    \b
+    Example:
+        echo '{"id": 1, "text": "Loker admin Kamboja gaji 15jt"}' | pantau classify
+    """
+    from classifiers import classify as classify_post
+
+    model = _load_model(model_path)
+    with click.open_file(input_path, encoding="utf-8") as src, \
+            click.open_file(output_path, "w", encoding="utf-8") as out:
+        for number, row in _read_jsonl(src, input_path):
+            verdict = classify_post(row, model=model).to_dict()
+            out.write(json.dumps({"id": row.get("id", number), **verdict}, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(src: IO[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, line in enumerate(src, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise PantauError(f"{name}, line {number}: not JSON ({exc.msg})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            raise PantauError(f"{name}, line {number}: expected an object with a text field")
+        yield number, row
+
+
+def _load_model(model_path: str | None) -> Any:
+    if model_path is None:
+        return None
+    from classifiers.model import TextModel
+
+    return TextModel.load(Path(model_path))
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True))
+def verify(path: str) -> None:
+    """Check an evidence bundle: recompute the SHA-256 of every file in its manifest.
+
+    Exits 0 when all match, 1 naming each file that does not.
+
+    \b
+    Example:
+        pantau verify pantau-data/evidence/telegram_chan_123/20261128T101500Z
+    """
+    from crawler.evidence import verify_bundle
+
+    problems = verify_bundle(Path(path))
+    for problem in problems:
+        click.echo(f"FAILED {problem}")
+    if problems:
+        sys.exit(1)
+    click.echo(f"OK: every file listed in the manifest of {path} matches its SHA-256")
+
+
+@main.command()
+@config_option
+def deliver(config_path: str | None) -> None:
+    """Send every queued alert now (also those waiting for their next retry).
+
+    \b
+    Example:
+        pantau deliver --config pantau.toml
+    """
+    from alerts.outbox import deliver as deliver_alerts
+
+    setup_logging()
+    config = get_config(config_path)
+    with store.connect(config.db_path) as db:
+        report = deliver_alerts(db, config.smtp, ignore_backoff=True)
+    click.echo(f"sent {report.sent}, still queued {report.retried}, failed {report.failed}")
+    for error in report.errors:
+        click.echo(f"  {error}")
+    if report.retried or report.failed:
+        sys.exit(1)
+
+
+@main.command()
+@config_option
+def status(config_path: str | None) -> None:
+    """Show sources, their last run, and counts of posts, flags, evidence and alerts.
+
+    \b
+    Example:
+        pantau status
+    """
+    config = get_config(config_path)
+    with store.connect(config.db_path) as db:
+        counts = store.status_counts(db)
+    click.echo(f"database: {config.db_path}")
+    for source in counts["sources"]:
+        error = f" — {source['last_error']}" if source["last_error"] else ""
+        click.echo(f"source {source['name']}: last run {source['last_run_at'] or 'never'} "
+                   f"{source['last_status'] or ''}{error}")
+    click.echo(f"posts {counts['posts']}, suspicious {counts['suspicious']}, "
+               f"evidence {counts['evidence']}, alerts {counts['alerts'] or 'none'}")
+
+
+@main.group()
+def review() -> None:
+    """Review flagged posts from the command line.
+
+    \b
+    Example:
+        pantau review list
+        pantau review mark telegram:chan/42 false-positive --note "berita resmi"
+    """
+
+
+@review.command("list")
+@config_option
+@click.option("--limit", default=50, show_default=True, help="How many posts to list.")
+def review_list(config_path: str | None, limit: int) -> None:
+    """List flagged posts, highest score first, with their review and alert state.
+
+    \b
+    Example:
+        pantau review list --limit 20
+    """
+    config = get_config(config_path)
+    with store.connect(config.db_path) as db:
+        rows = store.flagged_posts(db, limit)
+    if not rows:
+        click.echo("no flagged posts")
+    for row in rows:
+        excerpt = " ".join((row["excerpt"] or "").split())
+        click.echo(f"{row['score']:.2f}  {row['key']}  [{row['decision'] or 'unreviewed'}; "
+                   f"alert {row['alert_status'] or 'none'}]  {excerpt}")
+
+
+@review.command("mark")
+@config_option
+@click.argument("post_id")
+@click.argument("decision", type=click.Choice(["confirmed", "false-positive"]))
+@click.option("--note", default=None, help="Why (kept with the decision).")
+@click.option("--reviewer", default=None, help="Who decided (default: $USER).")
+def review_mark(config_path: str | None, post_id: str, decision: str, note: str | None,
+                reviewer: str | None) -> None:
+    """Mark a post confirmed or false-positive. A false positive is never alerted again.
+
+    POST_ID is the key shown by `review list` (telegram:chan/42) or the bare post id.
+
+    \b
+    Example:
+        pantau review mark telegram:lokerluarnegeri_demo/7 confirmed --note "akun calo"
+    """
+    config = get_config(config_path)
+    with store.connect(config.db_path) as db:
+        key = _resolve_post(db, post_id)
+        store.add_review(db, key, decision.replace("-", "_"), note,
+                         reviewer or os.environ.get("USER"))
+    click.echo(f"{key}: {decision}")
+
+
+def _resolve_post(db: Any, post_id: str) -> str:
+    if store.has_post(db, post_id):
+        return post_id
+    keys = [row["key"] for row in db.query("SELECT key FROM posts WHERE post_id = ?", [post_id])]
+    if len(keys) == 1:
+        return keys[0]
+    if not keys:
+        raise PantauError(f"no stored post {post_id!r} (see `pantau review list`)")
+    raise PantauError(f"{post_id!r} is ambiguous: {', '.join(keys)}; give the full key")

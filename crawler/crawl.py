@@ -1,0 +1,120 @@
+"""Running one crawl of a configured source, in its own process.
+
+Twisted's reactor cannot be restarted inside one process, and a crawl that leaks
+memory or hangs must not take the long-running service with it, so every crawl is a
+``python -m scrapy crawl`` child process. The child stores posts and records its run
+through ``crawler.pipelines.StorePipeline`` and ``crawler.extensions.RunRecorder``;
+the parent only starts it, bounds its time and reads the run it recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crawler import store
+from crawler.config import Config, Source
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    source: str
+    status: str
+    reason: str | None
+    items_scraped: int
+    items_new: int
+
+
+class CrawlRunner:
+    """Starts crawl processes and can stop all of them (on SIGTERM of the service)."""
+
+    def __init__(self, config: Config, timeout_seconds: float = 1800) -> None:
+        self.config = config
+        self.timeout_seconds = timeout_seconds
+        self._children: set[subprocess.Popen[bytes]] = set()
+        self._lock = threading.Lock()
+        self._stopping = False
+
+    def command(self, source: Source) -> list[str]:
+        """The ``scrapy crawl`` command line for ``source``."""
+        cmd = [sys.executable, "-m", "scrapy", "crawl", source.spider]
+        for key, value in sorted(source.args.items()):
+            cmd += ["-a", f"{key}={value}"]
+        cmd += ["-s", f"PANTAU_DB={self.config.db_path}", "-s", f"PANTAU_SOURCE={source.name}"]
+        return cmd
+
+    def run(self, source: Source) -> CrawlResult:
+        """Crawl ``source`` once and return the run it recorded."""
+        db = store.open_store(self.config.db_path)
+        try:
+            store.sync_sources(db, [source])
+            before = _last_run_id(db)
+            returncode = self._run_child(source)
+            return _result(db, source, before, returncode)
+        finally:
+            db.close()
+
+    def stop(self) -> None:
+        """Ask every running crawl to finish (Scrapy closes gracefully on SIGTERM)."""
+        with self._lock:
+            self._stopping = True
+            for child in self._children:
+                child.send_signal(signal.SIGTERM)
+
+    def _run_child(self, source: Source) -> int:
+        env = dict(os.environ, SCRAPY_SETTINGS_MODULE="crawler.settings")
+        log.info("crawl %s: %s", source.name, " ".join(self.command(source)[3:]))
+        with self._lock:
+            if self._stopping:
+                return -signal.SIGTERM
+            child = subprocess.Popen(self.command(source), env=env, cwd=_project_root())
+            self._children.add(child)
+        try:
+            return child.wait(timeout=self.timeout_seconds)
+        except subprocess.TimeoutExpired:
+            log.error("crawl %s: no result after %ss, stopping it", source.name, self.timeout_seconds)
+            child.kill()
+            return child.wait()
+        finally:
+            with self._lock:
+                self._children.discard(child)
+
+
+def _project_root() -> Path:
+    """The folder holding ``scrapy.cfg`` (only used as the child's working folder)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def _last_run_id(db: Any) -> int:
+    rows = list(db.query("SELECT max(id) AS id FROM runs"))
+    return int(rows[0]["id"] or 0)
+
+
+def _result(db: Any, source: Source, before: int, returncode: int) -> CrawlResult:
+    rows = list(
+        db.query("SELECT * FROM runs WHERE id > ? AND source = ? ORDER BY id DESC LIMIT 1",
+                 [before, source.name])
+    )
+    if rows and rows[0]["status"] != "running":
+        run = rows[0]
+    else:
+        reason = f"crawl process ended with exit code {returncode} before recording its run"
+        run_id = rows[0]["id"] if rows else store.start_run(db, source.spider, source.name)
+        store.finish_run(db, run_id, "failed", reason, {})
+        run = store.get_run(db, run_id) or {}
+    return CrawlResult(
+        source=source.name,
+        status=run["status"],
+        reason=run["reason"],
+        items_scraped=run["items_scraped"],
+        items_new=run["items_new"],
+    )
