@@ -1,0 +1,211 @@
+"""The whole job through the ``pantau`` command: demo, delivery after an SMTP outage,
+the service under SIGTERM, review and classify. Real processes, real Chromium, real
+SMTP servers on loopback, real SQLite files."""
+
+from __future__ import annotations
+
+import email
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+
+import pytest
+
+from alerts.sink import MailSink
+from crawler import store
+from crawler.replica import serve_replica
+
+pytestmark = pytest.mark.browser
+DEMO_CHANNEL = "lokerluarnegeri_demo"
+
+
+def pantau(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
+           stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args], capture_output=True, text=True,
+        env={**os.environ, **(env or {})}, timeout=timeout, input=stdin, check=False,
+    )
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 120, what: str = "condition") -> None:
+    """Poll ``condition`` until it holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.2)  # polling interval of a deadline loop, not a wait for an event
+
+
+def read_mail(folder: Path) -> list[EmailMessage]:
+    return [email.message_from_bytes(p.read_bytes(), policy=default_policy)  # type: ignore[misc]
+            for p in sorted(folder.glob("*.eml"))]
+
+
+def dead_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    data = tmp_path_factory.mktemp("demo")
+    result = pantau("demo", "--once", env={"PANTAU_DATA_DIR": str(data)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    return data, result
+
+
+def test_demo_cycle_emails_every_flagged_post(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    data, result = demo_run
+    with store.connect(data / "pantau.db") as db:
+        flagged = [row["key"] for row in store.flagged_posts(db)]
+        sent = [row for row in db.query("SELECT * FROM alerts WHERE status = 'sent'")]
+    messages = read_mail(data / "mail")
+    assert flagged, result.stdout
+    assert len(messages) == len(flagged) == len(sent)
+    assert {m["X-Pantau-Post"] for m in messages} == set(flagged)
+    assert "flagged as suspicious" in result.stdout
+    assert str(data / "mail") in result.stdout
+
+
+def test_demo_email_carries_screenshot_and_manifest(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    data, _ = demo_run
+    message = read_mail(data / "mail")[0]
+    names = {part.get_filename() for part in message.iter_attachments()}
+    assert {"manifest.json", "screenshot.png"} <= names
+    html = message.get_body(("html",)).get_content()
+    assert "cid:" in html
+    assert message.get_body(("plain",)).get_content().strip()
+
+
+def test_demo_evidence_verifies_and_a_changed_byte_is_caught(
+    demo_run: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    data, _ = demo_run
+    with store.connect(data / "pantau.db") as db:
+        bundles = [Path(r["path"]) for r in db.query("SELECT path FROM evidence WHERE status = 'ok'")]
+    assert bundles
+    for bundle in bundles:
+        ok = pantau("verify", str(bundle))
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+    copy = tmp_path / "bundle"
+    subprocess.run(["cp", "-r", str(bundles[0]), str(copy)], check=True)
+    text = copy / "page.txt"
+    raw = bytearray(text.read_bytes())
+    raw[0] ^= 0x01
+    text.write_bytes(bytes(raw))
+    bad = pantau("verify", str(copy))
+    assert bad.returncode == 1
+    assert "page.txt" in bad.stdout
+
+
+def test_script_in_a_post_never_reaches_the_email_as_markup(
+    demo_run: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    data, _ = demo_run
+    for message in read_mail(data / "mail"):
+        html = message.get_body(("html",)).get_content()
+        assert "<script" not in html.lower()
+
+
+def test_smtp_down_then_back_sends_each_alert_exactly_once(tmp_path: Path) -> None:
+    env = {"PANTAU_DATA_DIR": str(tmp_path), "PANTAU_SMTP_HOST": "127.0.0.1",
+           "PANTAU_SMTP_PORT": str(dead_port())}
+    result = pantau("demo", "--once", env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    with store.connect(tmp_path / "pantau.db") as db:
+        queued = list(db.query("SELECT * FROM alerts WHERE status = 'queued'"))
+    assert queued and all(row["last_error"] for row in queued)
+    with MailSink(tmp_path / "inbox") as sink:
+        env["PANTAU_SMTP_PORT"] = str(sink.port)
+        first = pantau("deliver", env=env)
+        assert first.returncode == 0, first.stdout + first.stderr
+        second = pantau("deliver", env=env)
+        assert second.returncode == 0
+        wait_for(lambda: len(list((tmp_path / "inbox").glob("*.eml"))) >= len(queued), what="mail")
+    messages = read_mail(tmp_path / "inbox")
+    assert sorted(m["X-Pantau-Post"] for m in messages) == sorted(r["post_key"] for r in queued)
+    assert "sent 0" in second.stdout
+
+
+def test_service_runs_sources_survives_a_failing_one_and_stops_on_sigterm(tmp_path: Path) -> None:
+    with serve_replica() as site, MailSink(tmp_path / "inbox") as sink:
+        config = tmp_path / "pantau.toml"
+        config.write_text(
+            f'data_dir = "{tmp_path}"\n'
+            f'[smtp]\nhost = "127.0.0.1"\nport = {sink.port}\n'
+            '[[sources]]\nname = "missing"\nspider = "telegram"\njitter_seconds = 0\n'
+            f'[sources.args]\nchannel = "tidak_ada_channel"\nbase_url = "{site.base_url}"\n'
+            '[[sources]]\nname = "demo"\nspider = "telegram"\njitter_seconds = 0\n'
+            f'[sources.args]\nchannel = "{DEMO_CHANNEL}"\nbase_url = "{site.base_url}"\n'
+            'max_pages = 3\n'
+        )
+        service = subprocess.Popen([sys.executable, "-m", "crawler", "run", "--config", str(config)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_for(lambda: any((tmp_path / "inbox").glob("*.eml")), timeout=240, what="an alert")
+            wait_for(lambda: _finished_runs(tmp_path) >= 2, what="both runs to finish")
+            service.send_signal(signal.SIGTERM)
+            output, _ = service.communicate(timeout=120)
+        finally:
+            if service.poll() is None:
+                service.kill()
+    assert service.returncode == 0, output[-3000:]
+    assert "pantau stopped" in output
+    with store.connect(tmp_path / "pantau.db") as db:
+        sources = {row["name"]: row for row in db.query("SELECT * FROM sources")}
+    assert sources["missing"]["last_status"] == "failed"
+    assert sources["missing"]["last_error"]
+    assert sources["demo"]["last_status"] == "ok"
+
+
+def _finished_runs(data: Path) -> int:
+    with store.connect(data / "pantau.db") as db:
+        return len(list(db.query("SELECT id FROM runs WHERE status != 'running'")))
+
+
+def test_review_marks_a_post_and_lists_it(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    data, _ = demo_run
+    env = {"PANTAU_DATA_DIR": str(data)}
+    listing = pantau("review", "list", env=env)
+    assert listing.returncode == 0
+    key = listing.stdout.split()[1]
+    marked = pantau("review", "mark", key, "false-positive", "--note", "uji", env=env)
+    assert marked.returncode == 0, marked.stderr
+    assert "false_positive" in pantau("review", "list", env=env).stdout
+    pantau("review", "mark", key, "confirmed", env=env)
+
+
+def test_review_of_unknown_post_is_one_line(tmp_path: Path) -> None:
+    result = pantau("review", "mark", "telegram:tidak/1", "confirmed",
+                    env={"PANTAU_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("pantau: error: no stored post")
+
+
+def test_classify_reads_and_writes_json_lines() -> None:
+    rows = [
+        {"id": "a", "text": "Dibutuhkan admin CS di Kamboja, gaji 15jt, tanpa pengalaman, "
+                            "tiket ditanggung, berangkat cepat cukup KTP. WA +855 12 345 678"},
+        {"id": "b", "text": "Toko roti di Bandung mencari kasir, lamaran ke alamat toko."},
+    ]
+    result = pantau("classify", stdin="\n".join(json.dumps(r) for r in rows) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["a", "b"]
+    assert [o["label"] for o in out] == ["suspicious", "not_suspicious"]
+    assert {"score", "indicators"} <= set(out[0])
+
+
+def test_classify_names_the_bad_line() -> None:
+    result = pantau("classify", stdin='{"id": 1, "text": "x"}\nnot json\n')
+    assert result.returncode == 2
+    assert "line 2" in result.stderr
