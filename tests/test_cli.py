@@ -1,0 +1,31 @@
+"""The command line: every command documents itself with an example."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import main
+
+
+def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((*prefix, name))
+        if isinstance(command, click.Group):
+            found += all_commands(command, (*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("path", all_commands(main), ids=" ".join)
+def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert "pantau " in result.output.split("Example:")[1]
+
+
+def test_design_commands_exist() -> None:
+    expected = {"demo", "run", "crawl", "classify", "verify", "deliver", "review", "status"}
+    assert expected <= set(main.commands)
