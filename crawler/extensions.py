@@ -1,0 +1,72 @@
+"""Scrapy extension that records each crawl as a row of the store's ``runs`` table.
+
+On ``spider_opened`` it starts a run (and puts its id in the crawl stats under
+``pantau/run_id`` for ``StorePipeline``); on ``spider_closed`` it finishes it: ``ok``
+when Scrapy's close reason is ``finished``, otherwise ``failed`` with the reason (a
+``CloseSpider`` sentence, ``shutdown``, ...), which also lands in ``sources.last_status``.
+Switched off (``NotConfigured``) unless ``PANTAU_DB`` is set.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import StatsCollector
+from sqlite_utils import Database
+
+from crawler import store
+from crawler.pipelines import NEW_STAT, RUN_ID_STAT, SCRAPED_STAT
+
+log = logging.getLogger(__name__)
+
+
+class RunRecorder:
+    """Opens a ``runs`` row when the spider opens and closes it with the outcome."""
+
+    def __init__(self, db_path: str, stats: StatsCollector, source: str | None) -> None:
+        self.db_path = db_path
+        self.stats = stats
+        self.source = source
+        self.db: Database | None = None
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        path = crawler.settings.get("PANTAU_DB")
+        if not path:
+            raise NotConfigured("PANTAU_DB is not set")
+        assert crawler.stats is not None
+        recorder = cls(str(path), crawler.stats, crawler.settings.get("PANTAU_SOURCE"))
+        crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
+        return recorder
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.db = store.open_store(self.db_path)
+        source = self.source or getattr(spider, "source", None)
+        self.run_id = store.start_run(self.db, spider.name, source)
+        self.stats.set_value(RUN_ID_STAT, self.run_id)
+        log.info("run %d of %s (source %s) started", self.run_id, spider.name, source)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.db is None or self.run_id is None:
+            return
+        try:
+            status = "ok" if reason == "finished" else "failed"
+            store.finish_run(self.db, self.run_id, status, reason, self.counts())
+            log.info("run %d ended %s (%s)", self.run_id, status, reason)
+        finally:
+            self.db.close()
+            self.db = None
+
+    def counts(self) -> dict[str, int]:
+        """Items scraped and new (from ``StorePipeline``) and errors logged."""
+        return {
+            "scraped": int(self.stats.get_value(SCRAPED_STAT, 0)),
+            "new": int(self.stats.get_value(NEW_STAT, 0)),
+            "errors": int(self.stats.get_value("log_count/ERROR", 0)),
+        }

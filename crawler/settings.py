@@ -1,0 +1,58 @@
+"""Scrapy settings of the Pantau project (``scrapy.cfg`` points here).
+
+Pantau-specific settings, given with ``-s NAME=value`` (``crawler.crawl`` does):
+
+``PANTAU_DB``      path of the SQLite store; unset, nothing is stored and no run is recorded
+``PANTAU_SOURCE``  name of the configured source the items belong to (default: the channel)
+``PANTAU_MAX_TEXT_CHARS``  longest post text kept by ``StorePipeline`` (longer is cut)
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "pantau"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# t.me/s/<channel> is Telegram's own public web preview, meant to be read without
+# logging in, while t.me/robots.txt is written for search-engine crawlers and would
+# hide the very pages Telegram publishes for anonymous readers. We stay polite through
+# the throttling below instead: one request at a time per host, adaptive delays.
+ROBOTSTXT_OBEY = False
+
+CONCURRENT_REQUESTS = 4
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 30
+# A channel page is ~100-200 KB; anything far larger is not a preview page.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+
+# The preview pages are served to browsers; a plain Scrapy user agent gets odd answers.
+USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "id,en;q=0.8",
+}
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+EXTENSIONS = {"crawler.extensions.RunRecorder": 500}
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+PANTAU_MAX_TEXT_CHARS = 100_000

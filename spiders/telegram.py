@@ -1,0 +1,274 @@
+"""Spider for public Telegram channel previews, ``https://t.me/s/<channel>``.
+
+No login: the preview is the page Telegram serves to anonymous browsers. Each
+``div.tgme_widget_message[data-post]`` becomes one ``PostItem``; older pages are
+reached through ``a.tme_messages_more[data-before]`` (``?before=<id>``) up to
+``max_pages``. A name without a public preview (Telegram redirects ``/s/<x>`` to the
+contact page ``/<x>``) ends the run as failed with a sentence saying so.
+
+    scrapy crawl telegram -a channel=NAME [-a base_url=URL] [-a max_pages=N] -O out.jsonl
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import scrapy
+from lxml.html import HtmlElement
+from parsel import Selector, SelectorList
+from scrapy.http import Response, TextResponse
+
+from crawler.items import PostItem
+from spiders.base import PantauSpider
+
+_CHANNEL = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+_BACKGROUND = re.compile(r"background-image\s*:\s*url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
+_SPACES = re.compile(r"[ \t\r\n\f]+")
+_MULTIPLIERS = {"": 1, "K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
+_MEDIA = (
+    "a.tgme_widget_message_photo_wrap, i.tgme_widget_message_video_thumb, "
+    "i.tgme_widget_message_roundvideo_thumb"
+)
+_BLANK = "\u200b\u200c\u200d\ufeff \n"
+
+
+class TelegramSpider(PantauSpider):
+    """Posts of one public Telegram channel, newest page first."""
+
+    name = "telegram"
+    platform = "telegram"
+    default_base_url = "https://t.me"
+
+    def __init__(self, *args: Any, channel: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.channel = parse_channel(channel)
+
+    def default_source(self) -> str:
+        return self.channel
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        yield self.page_request(self.channel, before=None, page=1)
+
+    def page_request(self, channel: str, before: int | None, page: int) -> scrapy.Request:
+        url = f"{self.base_url}/s/{channel}" + (f"?before={before}" if before else "")
+        return scrapy.Request(
+            url, callback=self.parse, errback=self.on_fetch_error, cb_kwargs={"page": page}
+        )
+
+    def parse(self, response: Response, page: int = 1) -> Iterator[PostItem | scrapy.Request]:
+        """Items of one preview page, then the request for the next older page."""
+        if not isinstance(response, TextResponse) or not is_channel_page(response):
+            self.fail(no_preview_reason(self.channel, response.url))
+        items = list(self.parse_messages(response))
+        self.count("pages")
+        yield from items
+        next_request = self.next_page(response, items, page)
+        if next_request is not None:
+            yield next_request
+
+    def parse_messages(self, response: TextResponse) -> Iterator[PostItem]:
+        """One item per message block; blocks that cannot be read are logged and counted."""
+        for block in response.css("div.tgme_widget_message"):
+            try:
+                yield self.parse_message(block, response)
+            except MalformedMessage as exc:
+                self.logger.warning("skipped a message on %s: %s", response.url, exc)
+                self.count("messages_skipped")
+
+    def parse_message(self, block: Selector, response: TextResponse) -> PostItem:
+        channel, message_id = split_data_post(block.attrib.get("data-post"))
+        channel_url = f"{self.base_url}/{channel}"
+        return self.build_item(
+            post_id=f"{channel}/{message_id}",
+            message_id=message_id,
+            channel=channel,
+            url=f"{channel_url}/{message_id}",
+            author=message_author(block) or channel,
+            author_url=channel_url,
+            text=message_text(block),
+            posted_at=message_time(block),
+            views=parse_count(block.css(".tgme_widget_message_views::text").get()),
+            images=message_images(block, response),
+            forwarded_from=forwarded_from(block, response),
+        )
+
+    def next_page(
+        self, response: TextResponse, items: list[PostItem], page: int
+    ) -> scrapy.Request | None:
+        """The request for the older page, unless the limit or a stored post stops us."""
+        before = response.css("a.tme_messages_more::attr(data-before)").get()
+        if page >= self.max_pages or not before or not before.isdigit():
+            return None
+        if self.seen_before([str(item["post_id"]) for item in items]):
+            self.logger.info("page %d holds posts stored earlier; not paging further", page)
+            self.count("stopped_at_stored")
+            return None
+        channel = str(items[0]["channel"]) if items else self.channel
+        return self.page_request(channel, before=int(before), page=page + 1)
+
+
+class MalformedMessage(ValueError):
+    """A message block that cannot be turned into an item."""
+
+
+def parse_channel(value: str | None) -> str:
+    """The channel name from ``-a channel=`` (``@name`` accepted); ValueError if invalid."""
+    name = (value or "").strip().removeprefix("@")
+    if not _CHANNEL.match(name):
+        raise ValueError(f"channel must be a Telegram username like 'durov', got {value!r}")
+    return name
+
+
+def is_channel_page(response: TextResponse) -> bool:
+    """True for a channel preview page (even one with no messages)."""
+    return bool(response.css(".tgme_channel_history, div.tgme_widget_message"))
+
+
+def no_preview_reason(channel: str, url: str) -> str:
+    return (
+        f"Telegram channel '{channel}' has no public preview: {url} is not a channel page "
+        "(the name does not exist, is a user or bot, or its preview is turned off)."
+    )
+
+
+def split_data_post(value: str | None) -> tuple[str, int]:
+    """``"channel/123"`` into the canonical channel name and the message id."""
+    channel, _, number = (value or "").strip().rpartition("/")
+    if not channel or not number.isdigit():
+        raise MalformedMessage(f"message block without a valid data-post ({value!r})")
+    return channel, int(number)
+
+
+def parse_count(value: str | None) -> int | None:
+    """Telegram's view counter as an int: ``"2.5K"`` is 2500, ``"1.2M"`` 1200000."""
+    text = (value or "").strip().upper().replace(",", ".")
+    if not text:
+        return None
+    number, suffix = (text[:-1], text[-1]) if text[-1] in _MULTIPLIERS else (text, "")
+    try:
+        return int(Decimal(number) * _MULTIPLIERS[suffix])
+    except InvalidOperation:
+        return None
+
+
+def message_time(block: Selector) -> str | None:
+    """The post's time as ISO 8601 UTC, from the date link's ``time[datetime]``."""
+    raw = block.css(".tgme_widget_message_date time::attr(datetime)").get()
+    raw = raw or block.css("time[datetime]::attr(datetime)").get()
+    if not raw:
+        return None
+    try:
+        stamp = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def message_author(block: Selector) -> str | None:
+    """The post signature if there is one, else the channel's display name."""
+    for css in (".tgme_widget_message_from_author", ".tgme_widget_message_owner_name"):
+        found = block.css(css)
+        if found:
+            name = clean_lines(inner_text(found[0].root))
+            if name:
+                return name
+    return None
+
+
+def message_images(block: Selector, response: TextResponse) -> list[str]:
+    """Absolute URLs of photos and video thumbnails, in page order, without repeats."""
+    urls: list[str] = []
+    for media in outside_replies(block.css(_MEDIA)):
+        match = _BACKGROUND.search(media.attrib.get("style", ""))
+        if match:
+            url = response.urljoin(match.group(1).strip())
+            if url not in urls:
+                urls.append(url)
+    return urls
+
+
+def forwarded_from(block: Selector, response: TextResponse) -> dict[str, str | None] | None:
+    """``{"name", "url"}`` of the forwarded message's origin, or None."""
+    found = block.css(".tgme_widget_message_forwarded_from_name")
+    if not found:
+        return None
+    href = found[0].attrib.get("href")
+    return {
+        "name": clean_lines(inner_text(found[0].root)),
+        "url": response.urljoin(clean_href(href)) if href else None,
+    }
+
+
+def message_text(block: Selector) -> str:
+    """The message text with line breaks and link targets; a nested caption once."""
+    texts: list[str] = []
+    for node in outside_replies(block.css("div.tgme_widget_message_text")):
+        if _has_class_ancestor(node.root, "tgme_widget_message_text"):
+            continue
+        text = clean_lines(inner_text(node.root))
+        if text and text not in texts:
+            texts.append(text)
+    return "\n\n".join(texts)
+
+
+def outside_replies(nodes: SelectorList[Selector]) -> list[Selector]:
+    """``nodes`` that are not part of a quoted reply."""
+    return [n for n in nodes if not _has_class_ancestor(n.root, "tgme_widget_message_reply")]
+
+
+def _has_class_ancestor(element: HtmlElement, name: str) -> bool:
+    return any(name in (a.get("class") or "").split() for a in element.iterancestors())
+
+
+def inner_text(element: HtmlElement) -> str:
+    """Readable text of ``element``: ``<br>`` as newline, links as ``label (target)``."""
+    parts = [_SPACES.sub(" ", element.text or "")]
+    for child in element:
+        parts.append(_node_text(child))
+        parts.append(_SPACES.sub(" ", child.tail or ""))
+    return "".join(parts)
+
+
+def _node_text(element: HtmlElement) -> str:
+    if not isinstance(element.tag, str) or element.tag in ("script", "style"):
+        return ""
+    if element.tag == "br":
+        return "\n"
+    if element.tag == "a":
+        return _link_text(element)
+    return inner_text(element)
+
+
+def _link_text(element: HtmlElement) -> str:
+    label = inner_text(element)
+    href = clean_href(element.get("href"))
+    if not href.startswith(("http://", "https://")):
+        return label
+    shown = label.rstrip(_BLANK)
+    trailing = label[len(shown) :]
+    if not shown.strip(_BLANK):
+        # a hidden anchor (zero-width label) carries the link preview's target
+        return f"({href}) "
+    if clean_href(shown.strip()) == href:
+        return href + trailing
+    return f"{shown} ({href}){trailing}"
+
+
+def clean_href(href: str | None) -> str:
+    """A link target with Telegram's double escaping undone (``&amp;amp;`` became ``&amp;``)."""
+    value = (href or "").strip()
+    while "&amp;" in value:
+        value = value.replace("&amp;", "&")
+    return value
+
+
+def clean_lines(text: str) -> str:
+    """Each line trimmed, the whole trimmed, blank runs kept at most one line."""
+    lines = [line.strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(_BLANK)
