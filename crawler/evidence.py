@@ -1,0 +1,477 @@
+"""Evidence capture: a page as it was, in a folder whose integrity can be checked later.
+
+A *bundle* is one folder per capture holding ``screenshot.png`` (full page, height
+capped), ``page.html`` (the rendered DOM), ``page.txt`` (the visible text) and
+``manifest.json`` (URL, final URL, HTTP status, capture time, user agent, viewport,
+software versions and the SHA-256 of every other file). The database stores the
+SHA-256 of ``manifest.json`` itself, so a changed manifest is caught too.
+
+``Capturer`` launches the configured system Chromium once and opens a fresh context
+per capture; ``verify_bundle`` re-checks a bundle; ``capture_pending`` is the pipeline
+stage that captures every suspicious post still waiting for evidence.
+
+Posts arrive from hostile places, so only ``http``/``https`` URLs are opened, folder
+names derived from post keys are sanitised, and a bundle is never overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from sqlite_utils import Database
+
+from crawler import store
+from crawler.config import BrowserConfig
+from crawler.errors import CaptureError, ConfigError
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+SCREENSHOT = "screenshot.png"
+PAGE_HTML = "page.html"
+PAGE_TEXT = "page.txt"
+BUNDLE_FORMAT = "pantau-evidence/1"
+
+# Chromium runs as root on a server without a display or outside network: no sandbox
+# (it refuses to start as root with one), no GPU, and none of its calls to Google hosts.
+LAUNCH_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+)
+ALLOWED_SCHEMES = ("http", "https")
+VIEWPORT = (1280, 900)
+MAX_SCREENSHOT_HEIGHT = 20_000
+MAX_TEXT_BYTES = 20 * 1024 * 1024
+NETWORK_IDLE_SECONDS = 3.0
+
+_PAGE_HEIGHT_JS = (
+    "() => Math.max(document.documentElement ? document.documentElement.scrollHeight : 0,"
+    " document.body ? document.body.scrollHeight : 0)"
+)
+_PAGE_WIDTH_JS = "() => document.documentElement ? document.documentElement.scrollWidth : 0"
+# innerText of <body> (what a reader sees); evaluate() rather than inner_text("body")
+# so that a document without a body (XML, an image) does not wait for the timeout.
+_VISIBLE_TEXT_JS = (
+    "() => document.body ? document.body.innerText"
+    " : (document.documentElement ? document.documentElement.textContent : '')"
+)
+_UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    """Where a bundle was written, the SHA-256 of its manifest, and the URL the
+    browser ended on (after redirects)."""
+
+    path: Path
+    manifest_sha256: str
+    final_url: str
+
+
+@dataclass
+class _Snapshot:
+    """What was read from the page, before anything is written to disk."""
+
+    final_url: str
+    http_status: int | None
+    user_agent: str
+    html: str
+    text: str
+    png: bytes
+    captured_at: datetime
+    notes: list[str] = field(default_factory=list)
+
+
+class Capturer:
+    """Chromium, launched once, capturing pages into evidence bundles.
+
+    Use it as a context manager::
+
+        with Capturer(config.browser) as capturer:
+            result = capturer.capture(url, folder, post_key=key)
+
+    Each capture gets its own browser context (no cookies or cache shared between
+    posts), closed on every path. The Playwright sync API ties the object to the
+    thread that started it, allows one running Capturer per thread, and cannot run
+    inside a running asyncio loop (use a worker thread there).
+    """
+
+    def __init__(
+        self,
+        config: BrowserConfig,
+        *,
+        viewport: tuple[int, int] = VIEWPORT,
+        max_screenshot_height: int = MAX_SCREENSHOT_HEIGHT,
+        max_text_bytes: int = MAX_TEXT_BYTES,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._config = config
+        self._viewport = {"width": viewport[0], "height": viewport[1]}
+        self._max_height = max_screenshot_height
+        self._max_text_bytes = max_text_bytes
+        self._clock = clock
+        self._timeout_ms = config.timeout_seconds * 1000
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._software: dict[str, str] = {}
+
+    def __enter__(self) -> Capturer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def browser(self) -> Browser:
+        """The running browser; ``RuntimeError`` outside the ``with`` block."""
+        if self._browser is None:
+            raise RuntimeError("Capturer is not started; use it in a with block")
+        return self._browser
+
+    @property
+    def open_contexts(self) -> int:
+        """Browser contexts still open (0 between captures)."""
+        return len(self.browser.contexts)
+
+    @property
+    def open_pages(self) -> int:
+        """Pages still open in any context (0 between captures)."""
+        return sum(len(context.pages) for context in self.browser.contexts)
+
+    def start(self) -> None:
+        """Launch Chromium from ``executable_path``; ``ConfigError`` if it cannot start.
+
+        Playwright never downloads a browser here: it only runs the given binary.
+        """
+        path = _check_executable(self._config.executable_path)
+        try:
+            self._playwright = sync_playwright().start()
+        except PlaywrightError as exc:
+            raise RuntimeError(f"cannot start Playwright in this thread: {_brief(exc)}") from exc
+        try:
+            self._browser = self._playwright.chromium.launch(
+                executable_path=path, args=list(LAUNCH_ARGS), timeout=self._timeout_ms
+            )
+        except PlaywrightError as exc:
+            self.close()
+            raise ConfigError(
+                "browser.executable_path", f"cannot start {path}: {_brief(exc)}"
+            ) from exc
+        self._software = _software_versions(self._browser)
+        logger.info("browser started: %s", self._software["browser"])
+
+    def close(self) -> None:
+        """Close the browser and stop Playwright (safe to call twice)."""
+        browser, playwright = self._browser, self._playwright
+        self._browser = self._playwright = None
+        try:
+            if browser is not None:
+                _close_quietly(browser)
+        finally:
+            if playwright is not None:
+                playwright.stop()
+
+    def capture(self, url: str, dest: Path, *, post_key: str | None = None) -> CaptureResult:
+        """Capture ``url`` into the folder ``dest`` (created; must not hold a bundle yet).
+
+        An HTTP error page (404, 410, 500...) is captured like any other: a removed
+        post is evidence too, and ``http_status`` in the manifest says what happened.
+        Raises ``CaptureError`` for refused URLs, timeouts, network and write errors.
+        """
+        _check_url(url)
+        if (dest / MANIFEST).exists():
+            raise CaptureError(url, f"{dest} already holds a bundle; evidence is never overwritten")
+        snapshot = self._snapshot(url)
+        try:
+            return self._write_bundle(url, snapshot, dest, post_key)
+        except OSError as exc:
+            raise CaptureError(url, f"cannot write the bundle to {dest}: {exc}") from exc
+
+    def _snapshot(self, url: str) -> _Snapshot:
+        context: BrowserContext | None = None
+        try:
+            context = self.browser.new_context(
+                viewport=self._viewport,  # type: ignore[arg-type]
+                accept_downloads=False,
+                service_workers="block",
+            )
+            context.set_default_timeout(self._timeout_ms)
+            return self._read_page(context, url)
+        except PlaywrightError as exc:
+            raise CaptureError(url, _brief(exc)) from exc
+        finally:
+            if context is not None:
+                _close_quietly(context)
+
+    def _read_page(self, context: BrowserContext, url: str) -> _Snapshot:
+        page = context.new_page()
+        try:
+            response = page.goto(url, wait_until="load")
+            notes = self._settle(page)
+            captured_at = self._clock().astimezone(UTC)
+            png = self._screenshot(page, notes)
+            return _Snapshot(
+                final_url=page.url,
+                http_status=response.status if response is not None else None,
+                user_agent=str(page.evaluate("() => navigator.userAgent")),
+                html=page.content(),
+                text=str(page.evaluate(_VISIBLE_TEXT_JS)),
+                png=png,
+                captured_at=captured_at,
+                notes=notes,
+            )
+        finally:
+            _close_quietly(page)
+
+    def _settle(self, page: Page) -> list[str]:
+        """Give late requests (lazy images, scripts) a short, bounded chance to finish."""
+        cap = min(NETWORK_IDLE_SECONDS, self._config.timeout_seconds)
+        try:
+            page.wait_for_load_state("networkidle", timeout=cap * 1000)
+        except PlaywrightTimeoutError:
+            return [f"network still busy {cap:g} s after load; captured anyway"]
+        return []
+
+    def _screenshot(self, page: Page, notes: list[str]) -> bytes:
+        height = int(page.evaluate(_PAGE_HEIGHT_JS))
+        if height <= self._max_height:
+            return page.screenshot(full_page=True, type="png")
+        notes.append(f"screenshot cut at {self._max_height} px of {height} px page height")
+        width = max(int(page.evaluate(_PAGE_WIDTH_JS)), self._viewport["width"])
+        clip = {"x": 0, "y": 0, "width": width, "height": self._max_height}
+        return page.screenshot(full_page=True, type="png", clip=clip)  # type: ignore[arg-type]
+
+    def _write_bundle(
+        self, url: str, snapshot: _Snapshot, dest: Path, post_key: str | None
+    ) -> CaptureResult:
+        contents, truncated = self._file_contents(snapshot)
+        dest.mkdir(parents=True, exist_ok=True)
+        files = [_write_file(dest / name, data) for name, data in contents.items()]
+        manifest = self._manifest(url, snapshot, post_key, files, truncated)
+        data = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True).encode() + b"\n"
+        (dest / MANIFEST).write_bytes(data)
+        logger.info("captured %s into %s (HTTP %s)", url, dest, snapshot.http_status)
+        return CaptureResult(dest, hashlib.sha256(data).hexdigest(), snapshot.final_url)
+
+    def _file_contents(self, snapshot: _Snapshot) -> tuple[dict[str, bytes], dict[str, int]]:
+        """The bytes of each file, and the full size of each text that had to be cut."""
+        contents, truncated = {SCREENSHOT: snapshot.png}, {}
+        for name, text in ((PAGE_HTML, snapshot.html), (PAGE_TEXT, snapshot.text)):
+            contents[name], size = truncate_utf8(text, self._max_text_bytes)
+            if len(contents[name]) < size:
+                truncated[name] = size
+                snapshot.notes.append(f"{name} cut to {self._max_text_bytes} of {size} bytes")
+        return contents, truncated
+
+    def _manifest(
+        self,
+        url: str,
+        snapshot: _Snapshot,
+        post_key: str | None,
+        files: list[dict[str, Any]],
+        truncated: dict[str, int],
+    ) -> dict[str, Any]:
+        return {
+            "format": BUNDLE_FORMAT,
+            "url": url,
+            "final_url": snapshot.final_url,
+            "http_status": snapshot.http_status,
+            "captured_at": snapshot.captured_at.isoformat(timespec="seconds"),
+            "user_agent": snapshot.user_agent,
+            "viewport": dict(self._viewport),
+            "software": dict(self._software),
+            "post_key": post_key,
+            "files": files,
+            "truncated": truncated,
+            "notes": snapshot.notes,
+        }
+
+
+def truncate_utf8(text: str, limit: int) -> tuple[bytes, int]:
+    """``text`` as UTF-8, cut to at most ``limit`` bytes without splitting a character,
+    and its full encoded size (compare the two to know whether it was cut)."""
+    data = text.encode("utf-8", errors="replace")
+    if len(data) <= limit:
+        return data, len(data)
+    return data[:limit].decode("utf-8", errors="ignore").encode("utf-8"), len(data)
+
+
+def safe_folder_name(key: str, max_length: int = 80) -> str:
+    """A folder name for a post key that cannot escape its parent (no ``/``, no ``..``,
+    no leading dot) and stays distinct for keys that sanitise alike."""
+    digest = hashlib.sha256(key.encode("utf-8", errors="replace")).hexdigest()[:10]
+    readable = _UNSAFE_CHARS.sub("_", key).strip("._-")[:max_length] or "post"
+    return f"{readable}-{digest}"
+
+
+def verify_bundle(path: Path, expected_manifest_sha256: str | None = None) -> list[str]:
+    """Problems found in the bundle at ``path`` (its folder or its ``manifest.json``);
+    an empty list means every listed file is present and unchanged.
+
+    With ``expected_manifest_sha256`` (as stored in the database) a changed manifest is
+    reported too; without it, only the files the manifest lists can be checked.
+    """
+    folder = path.parent if path.name == MANIFEST and path.is_file() else path
+    try:
+        data = (folder / MANIFEST).read_bytes()
+        manifest = json.loads(data)
+    except (OSError, ValueError) as exc:
+        return [f"{MANIFEST}: unreadable ({exc})"]
+    problems = []
+    found = hashlib.sha256(data).hexdigest()
+    if expected_manifest_sha256 is not None and found != expected_manifest_sha256:
+        problems.append(_mismatch(MANIFEST, expected_manifest_sha256, found))
+    entries = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list) or not entries:
+        return [*problems, f"{MANIFEST}: lists no files"]
+    for entry in entries:
+        problems.extend(_check_entry(folder, entry))
+    return problems
+
+
+def capture_pending(
+    db: Database,
+    capturer: Capturer,
+    evidence_dir: Path,
+    *,
+    limit: int = 50,
+    clock: Callable[[], datetime] = _utc_now,
+) -> int:
+    """Capture up to ``limit`` suspicious posts still waiting for evidence, recording
+    each attempt in the store; a failed page is recorded and the others go on.
+    Returns the number captured."""
+    captured = 0
+    for post in store.posts_to_capture(db, limit):
+        dest = _new_bundle_folder(evidence_dir / safe_folder_name(post["key"]), clock())
+        captured += _capture_post(db, capturer, post, dest)
+    return captured
+
+
+def _capture_post(db: Database, capturer: Capturer, post: dict[str, Any], dest: Path) -> int:
+    key = post["key"]
+    try:
+        result = capturer.capture(post["url"], dest, post_key=key)
+    except CaptureError as exc:
+        logger.warning("evidence for %s not captured: %s", key, exc)
+        store.save_evidence(db, key, path=None, manifest_sha256=None, error=str(exc))
+        return 0
+    store.save_evidence(
+        db, key, path=str(result.path), manifest_sha256=result.manifest_sha256, error=None
+    )
+    return 1
+
+
+def _new_bundle_folder(parent: Path, now: datetime) -> Path:
+    """``parent/<UTC timestamp>``, with a suffix if a capture already used that second."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate, number = parent / stamp, 1
+    while candidate.exists():
+        number += 1
+        candidate = parent / f"{stamp}-{number}"
+    return candidate
+
+
+def _check_entry(folder: Path, entry: Any) -> list[str]:
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        return [f"{MANIFEST}: malformed file entry {entry!r}"]
+    name, expected = entry["name"], entry.get("sha256")
+    # A tampered manifest must not make us read files outside the bundle.
+    if name in ("", ".", "..", MANIFEST) or "/" in name or "\\" in name:
+        return [f"{name}: not a plain file name inside the bundle"]
+    try:
+        with open(folder / name, "rb") as handle:
+            found = hashlib.file_digest(handle, "sha256").hexdigest()
+    except FileNotFoundError:
+        return [f"{name}: missing"]
+    except OSError as exc:
+        return [f"{name}: unreadable ({exc})"]
+    return [] if found == expected else [_mismatch(name, str(expected), found)]
+
+
+def _mismatch(name: str, expected: str, found: str) -> str:
+    return f"{name}: SHA-256 mismatch (expected {expected}, found {found})"
+
+
+def _write_file(path: Path, data: bytes) -> dict[str, Any]:
+    path.write_bytes(data)
+    return {"name": path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def _check_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise CaptureError(url, f"not a valid URL: {exc}") from None
+    if parts.scheme.lower() not in ALLOWED_SCHEMES or not parts.hostname:
+        raise CaptureError(url, "only http and https URLs with a host are captured")
+
+
+def _check_executable(path: str) -> str:
+    if not path:
+        raise ConfigError("browser.executable_path", "no browser configured")
+    if not Path(path).is_file():
+        raise ConfigError("browser.executable_path", f"no such file: {path}")
+    if not os.access(path, os.X_OK):
+        raise ConfigError("browser.executable_path", f"not executable: {path}")
+    return path
+
+
+def _software_versions(browser: Browser) -> dict[str, str]:
+    return {
+        "pantau": _package_version("pantau"),
+        "playwright": _package_version("playwright"),
+        "browser": f"{browser.browser_type.name} {browser.version}",
+    }
+
+
+def _package_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _close_quietly(resource: Browser | BrowserContext | Page) -> None:
+    """Close a page, context or browser; a failure here (the browser died) is logged,
+    not raised, so that it cannot hide the error that got us into the cleanup."""
+    try:
+        resource.close()
+    except PlaywrightError as exc:
+        logger.warning("closing %s failed: %s", type(resource).__name__, _brief(exc))
+
+
+def _brief(exc: BaseException) -> str:
+    """The first line of a Playwright error (the rest is a call log for developers)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__

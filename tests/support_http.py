@@ -1,0 +1,80 @@
+"""Loopback HTTP helpers for tests: serve fixed replies on 127.0.0.1, port 0.
+
+``serve(routes)`` answers each path with its ``Reply`` (404 for unknown paths);
+``silent_server()`` accepts connections and never answers; ``closed_port_url()`` gives
+a URL where nothing listens. Nothing here talks to anything but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One canned HTTP response."""
+
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    routes: Mapping[str, Reply] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+        reply = self.routes.get(self.path.split("?", 1)[0], Reply(b"not found", 404))
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Keep test output clean."""
+
+
+@contextmanager
+def serve(routes: Mapping[str, Reply]) -> Iterator[str]:
+    """Serve ``routes`` (path -> reply) in a thread; yields the base URL."""
+    handler = type("Handler", (_Handler,), {"routes": dict(routes)})
+    server = ThreadingHTTPServer((HOST, 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """A socket that completes TCP handshakes (kernel backlog) and never sends a byte;
+    yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((HOST, 0))
+        sock.listen(64)
+        yield f"http://{HOST}:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
+
+
+def closed_port_url() -> str:
+    """A URL on a loopback port that was free a moment ago (connection refused)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port = sock.getsockname()[1]
+    return f"http://{HOST}:{port}/"
