@@ -72,14 +72,12 @@ def classify_failure(exc: BaseException) -> DeliveryError:
     """The ``DeliveryError`` that says how to treat ``exc`` (see the module docstring)."""
     text = _describe(exc)
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
-        if codes and all(code >= 500 for code in codes):
-            return PermanentDeliveryError(text)
-        return DeliveryError(text)
+        return _by_recipient_codes([code for code, _ in exc.recipients.values()], text)
     if isinstance(exc, _SERVER_LEVEL):
         return ServerUnavailable(text)
     if isinstance(exc, smtplib.SMTPResponseException):
         return _by_code(exc.smtp_code, text)
+    # Sockets, TLS, timeouts (OSError; note smtplib's own errors are OSErrors too).
     return ServerUnavailable(text)
 
 
@@ -92,8 +90,15 @@ _SERVER_LEVEL = (
     smtplib.SMTPNotSupportedError,
     smtplib.SMTPAuthenticationError,
     smtplib.SMTPSenderRefused,
-    OSError,
 )
+
+
+def _by_recipient_codes(codes: list[int], text: str) -> DeliveryError:
+    if 421 in codes:
+        return ServerUnavailable(text)
+    if codes and all(code >= 500 for code in codes):
+        return PermanentDeliveryError(text)
+    return DeliveryError(text)
 
 
 def _by_code(code: int, text: str) -> DeliveryError:
