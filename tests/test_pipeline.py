@@ -1,0 +1,188 @@
+"""StorePipeline and RunRecorder: built from settings, writing to a real SQLite file;
+and whole crawls against the replica that must record runs and never duplicate posts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
+from support_replica import make_spider, run_crawl
+
+from crawler import store
+from crawler.config import Source
+from crawler.extensions import RunRecorder
+from crawler.items import PostItem
+from crawler.pipelines import StorePipeline
+from crawler.replica import serve_replica
+from spiders.telegram import TelegramSpider
+
+CHANNEL = "lokerluarnegeri_demo"
+
+
+def post(number: int = 1, text: str = "Loker admin Kamboja gaji 15jt") -> PostItem:
+    return PostItem(
+        platform="telegram",
+        source="demo",
+        post_id=f"kanal/{number}",
+        message_id=number,
+        url=f"https://t.me/kanal/{number}",
+        author="Kanal",
+        author_url="https://t.me/kanal",
+        text=text,
+        posted_at="2026-03-01T01:00:00+00:00",
+        images=[],
+        views=10,
+    )
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "pantau.db"
+
+
+@pytest.fixture
+def pipeline(db_path: Path) -> Iterator[StorePipeline]:
+    crawler = get_crawler(TelegramSpider, {"PANTAU_DB": str(db_path), "PANTAU_MAX_TEXT_CHARS": 50})
+    component = StorePipeline.from_crawler(crawler)
+    component.open_spider()
+    try:
+        yield component
+    finally:
+        component.close_spider()
+
+
+def stored(db_path: Path, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    with store.connect(db_path) as db:
+        return list(db.query(sql, params or []))
+
+
+@pytest.mark.parametrize("component", [StorePipeline, RunRecorder])
+def test_components_switch_off_without_pantau_db(component: Any) -> None:
+    with pytest.raises(NotConfigured):
+        component.from_crawler(get_crawler(TelegramSpider, {}))
+
+
+def test_pipeline_stores_a_new_post(pipeline: StorePipeline, db_path: Path) -> None:
+    pipeline.process_item(post())
+    assert stored(db_path, "SELECT key, text FROM posts") == [
+        {"key": "telegram:kanal/1", "text": "Loker admin Kamboja gaji 15jt"}
+    ]
+
+
+def test_pipeline_updates_instead_of_duplicating(pipeline: StorePipeline, db_path: Path) -> None:
+    pipeline.process_item(post())
+    pipeline.process_item(post(text="Loker admin Kamboja gaji 20jt"))
+    assert stored(db_path, "SELECT text FROM posts") == [{"text": "Loker admin Kamboja gaji 20jt"}]
+
+
+def test_pipeline_counts_scraped_and_new(pipeline: StorePipeline) -> None:
+    for item in (post(1), post(2), post(1)):
+        pipeline.process_item(item)
+    assert pipeline.stats.get_value("pantau/items_scraped") == 3
+    assert pipeline.stats.get_value("pantau/items_new") == 2
+
+
+def test_pipeline_caps_text(pipeline: StorePipeline) -> None:
+    item = pipeline.process_item(post(text="x" * 80))
+    assert len(item["text"]) == 50
+
+
+def test_pipeline_stamps_the_run(pipeline: StorePipeline, db_path: Path) -> None:
+    pipeline.stats.set_value("pantau/run_id", 7)
+    pipeline.process_item(post())
+    assert stored(db_path, "SELECT first_run_id FROM posts") == [{"first_run_id": 7}]
+
+
+def recorder_for(db_path: Path) -> tuple[RunRecorder, TelegramSpider]:
+    spider = make_spider({"PANTAU_DB": str(db_path), "PANTAU_SOURCE": "demo"}, channel=CHANNEL)
+    with store.connect(db_path) as db:
+        store.sync_sources(db, [Source(name="demo", spider="telegram")])
+    return RunRecorder.from_crawler(spider.crawler), spider
+
+
+@pytest.mark.parametrize(
+    ("reason", "status", "stored_reason"),
+    [
+        ("finished", "ok", "finished"),
+        (
+            "Telegram channel 'x' has no public preview",
+            "failed",
+            "Telegram channel 'x' has no public preview",
+        ),
+        ("shutdown", "failed", "shutdown"),
+    ],
+)
+def test_recorder_records_the_outcome(
+    db_path: Path, reason: str, status: str, stored_reason: str
+) -> None:
+    recorder, spider = recorder_for(db_path)
+    recorder.spider_opened(spider)
+    recorder.spider_closed(spider, reason)
+    assert stored(db_path, "SELECT source, status, reason FROM runs") == [
+        {"source": "demo", "status": status, "reason": stored_reason}
+    ]
+
+
+def test_recorder_shares_the_run_id(db_path: Path) -> None:
+    recorder, spider = recorder_for(db_path)
+    recorder.spider_opened(spider)
+    try:
+        assert spider.crawler.stats.get_value("pantau/run_id") == recorder.run_id == 1
+    finally:
+        recorder.spider_closed(spider, "finished")
+
+
+def test_failed_run_marks_the_source(db_path: Path) -> None:
+    recorder, spider = recorder_for(db_path)
+    recorder.spider_opened(spider)
+    recorder.spider_closed(spider, "no preview")
+    assert stored(db_path, "SELECT last_status, last_error FROM sources") == [
+        {"last_status": "failed", "last_error": "no preview"}
+    ]
+
+
+# Whole crawls -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def site() -> Iterator[Any]:
+    with serve_replica() as running:
+        yield running
+
+
+def crawl_into(site: Any, db_path: Path, channel: str = CHANNEL) -> None:
+    settings = {"PANTAU_DB": str(db_path), "PANTAU_SOURCE": "demo"}
+    result = run_crawl(site.base_url, channel, db_path.parent / "out.jsonl", settings=settings)
+    assert result.returncode == 0, result.stderr
+
+
+def test_crawl_records_an_ok_run_with_counts(site: Any, db_path: Path) -> None:
+    crawl_into(site, db_path)
+    assert stored(db_path, "SELECT status, reason, items_scraped, items_new FROM runs") == [
+        {"status": "ok", "reason": "finished", "items_scraped": 13, "items_new": 13}
+    ]
+
+
+def test_recrawl_never_duplicates_posts(site: Any, db_path: Path) -> None:
+    crawl_into(site, db_path)
+    crawl_into(site, db_path)
+    assert stored(db_path, "SELECT count(*) AS n, count(DISTINCT key) AS k FROM posts") == [
+        {"n": 13, "k": 13}
+    ]
+    assert stored(db_path, "SELECT items_new FROM runs ORDER BY id") == [
+        {"items_new": 13},
+        {"items_new": 0},
+    ]
+
+
+def test_crawl_of_channel_without_preview_fails_the_source(site: Any, db_path: Path) -> None:
+    with store.connect(db_path) as db:
+        store.sync_sources(db, [Source(name="demo", spider="telegram")])
+    crawl_into(site, db_path, channel="tidak_ada_kanal")
+    rows = stored(db_path, "SELECT last_status, last_error FROM sources")
+    assert rows[0]["last_status"] == "failed"
+    assert "has no public preview" in rows[0]["last_error"]
