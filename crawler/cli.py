@@ -51,12 +51,11 @@ def get_config(config_path: str | None) -> Config:
     return load_config(config_path, os.environ)
 
 
-def setup_logging(verbose: bool = False) -> None:
+def setup_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stdout,
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stdout
     )
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
 
 
 @click.group(cls=PantauGroup)
@@ -83,7 +82,7 @@ def demo(config_path: str | None, once: bool) -> None:
     """
     from crawler.demo import run_demo
 
-    setup_logging()
+    setup_logging(logging.WARNING)
     run_demo(get_config(config_path), os.environ, once=once, echo=click.echo)
 
 
@@ -126,7 +125,7 @@ def crawl(config_path: str | None, source_name: str) -> None:
         raise ConfigError("sources", f"no source named {source_name!r}")
     result = CrawlRunner(config).run(source)
     click.echo(f"{result.source}: {result.status} ({result.items_scraped} posts, "
-               f"{result.items_new} new){': ' + result.reason if result.reason else ''}")
+               f"{result.items_new} new){': ' + str(result.reason) if result.status != 'ok' else ''}")
     with store.connect(config.db_path) as db:
         process(db, config)
     if result.status != "ok":

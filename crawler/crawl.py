@@ -37,9 +37,11 @@ class CrawlResult:
 class CrawlRunner:
     """Starts crawl processes and can stop all of them (on SIGTERM of the service)."""
 
-    def __init__(self, config: Config, timeout_seconds: float = 1800) -> None:
+    def __init__(self, config: Config, timeout_seconds: float = 1800,
+                 log_level: str = "INFO") -> None:
         self.config = config
         self.timeout_seconds = timeout_seconds
+        self.log_level = log_level
         self._children: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
         self._stopping = False
@@ -50,6 +52,7 @@ class CrawlRunner:
         for key, value in sorted(source.args.items()):
             cmd += ["-a", f"{key}={value}"]
         cmd += ["-s", f"PANTAU_DB={self.config.db_path}", "-s", f"PANTAU_SOURCE={source.name}"]
+        cmd += ["-s", f"LOG_LEVEL={self.log_level}"]
         return cmd
 
     def run(self, source: Source) -> CrawlResult:

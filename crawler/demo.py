@@ -56,9 +56,9 @@ def run_demo(config: Config, env: Mapping[str, str], *, once: bool,
 
 
 def cycle(config: Config, echo: Callable[[str], None]) -> CycleReport:
-    result = CrawlRunner(config, timeout_seconds=300).run(config.sources[0])
+    result = CrawlRunner(config, timeout_seconds=300, log_level="WARNING").run(config.sources[0])
     echo(f"Crawl: {result.status}, {result.items_scraped} posts ({result.items_new} new)"
-         + (f": {result.reason}" if result.reason else ""))
+         + (f": {result.reason}" if result.status != "ok" else ""))
     with store.connect(config.db_path) as db:
         return process(db, config, ignore_backoff=True)
 
