@@ -1,0 +1,262 @@
+"""Scoring: red flags combined into a score in 0..1, a label and human-readable reasons.
+
+One red flag alone means little (DOMAIN.md), so the score is a logistic of summed weights
+where the strong weights come from combinations:
+
+* DEST is a gate: without a destination abroad (a place name, a flag or a foreign phone
+  number) the sum takes ``NO_DEST_PENALTY``; without any job wording, ``NO_JOB_PENALTY``.
+* SCAMJOB + a scam-hub country (KH/MM/LA/TH/PH); DOMESTIC + a moratorium country (unless the
+  lawful SPSK scheme is named); VISA (tourist/visit/umrah) in a job ad; FEE, heavier for the
+  ten zero-cost jobs and fishing crews; PAY out of line with the job.
+* URGENT, NODOCS, FREE, NOLICENCE (personal contact, no company, no licence) add a little.
+* LEGIT (G2G, EPS-TOPIK, licence numbers, SPSK, labour office) and WARNING (news or warning
+  framing: "waspada", "korban", "ditangkap") pull the score down hard.
+
+Each code counts once (its largest weight); every :class:`Indicator` of a code carries the
+weight the code contributed. The label is ``suspicious`` at ``THRESHOLD`` or above.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from classifiers.indicators import Flag, Signals, collect
+from classifiers.lexicon import default_lexicon
+from classifiers.verdict import NOT_SUSPICIOUS, SUSPICIOUS, Indicator, Verdict
+
+__all__ = [
+    "MODEL_VERSION", "THRESHOLD", "ProbabilityModel", "Scored", "classified_text", "classify",
+    "score_signals",
+]  # fmt: skip
+
+MODEL_VERSION = "indicators-1"
+THRESHOLD = 0.5
+BIAS = -3.0
+NO_DEST_PENALTY = -2.5
+NO_JOB_PENALTY = -2.0
+DEST_WEIGHT = {"hub": 1.0, "moratorium": 0.8, "other": 0.6, "abroad": 0.4}
+BASE_WEIGHT = {
+    "SCAMJOB": 0.8, "DOMESTIC": 0.6, "ABK": 0.5, "VISA": 2.0, "FEE": 1.8, "FREE": 0.7,
+    "PAY": 1.8, "URGENT": 0.5, "NODOCS": 0.7, "NOLICENCE": 0.6, "IMPERSONATE": 0.8,
+    "FOREIGNPHONE": 1.0, "LEGIT": -2.5, "WARNING": -1.5,
+}  # fmt: skip
+SCAMJOB_HUB_BONUS = 2.0
+DOMESTIC_MORATORIUM_BONUS = 2.5
+FEE_ZEROCOST_BONUS = 0.8
+PAY_HUB_BONUS = 1.0  # too-good pay offered in a scam-hub country
+PAY_BOAST_WEIGHT = 0.8  # "gaji besar" without an amount
+AGENCY_ONLY_WEIGHT = -1.0  # an official body named, no licence, no personal contact
+WARNING_CAP = 4  # distinct warning words counted
+
+
+class Scored:
+    """Score, per-code weights and reasons; built by :func:`score_signals`."""
+
+    def __init__(self) -> None:
+        self.weights: dict[str, float] = {}
+        self.reasons: list[str] = []
+        self.extra: list[Flag] = []
+        self.logit = BIAS
+
+    def set(self, code: str, weight: float, reason: str = "") -> None:
+        self.weights[code] = weight
+        if reason:
+            self.reasons.append(reason)
+
+    @property
+    def score(self) -> float:
+        return 1.0 / (1.0 + math.exp(-self.logit))
+
+
+def _words(sig: Signals, code: str) -> str:
+    return ", ".join(dict.fromkeys(f'"{f.text}"' for f in sig.flags if f.code == code))
+
+
+def _dest(sig: Signals, out: Scored) -> None:
+    if sig.dest_kinds:
+        out.set("DEST", max(DEST_WEIGHT[k] for k in sig.dest_kinds))
+    if "FOREIGNPHONE" in sig.codes():
+        regions = ", ".join(sorted(sig.foreign_regions))
+        out.set("FOREIGNPHONE", BASE_WEIGHT["FOREIGNPHONE"], f"Contact number abroad ({regions}).")
+
+
+def _scamjob(sig: Signals, out: Scored) -> None:
+    if "SCAMJOB" not in sig.codes():
+        return
+    if "hub" in sig.dest_kinds:
+        weight = BASE_WEIGHT["SCAMJOB"] + SCAMJOB_HUB_BONUS
+        reason = f"Scam-compound role ({_words(sig, 'SCAMJOB')}) in a scam-hub country."
+        out.set("SCAMJOB", weight, reason)
+    else:
+        out.set("SCAMJOB", BASE_WEIGHT["SCAMJOB"])
+
+
+def _domestic(sig: Signals, out: Scored) -> None:
+    if "DOMESTIC" not in sig.codes():
+        return
+    spsk = sig.has("legit")
+    if "moratorium" in sig.dest_kinds and not spsk:
+        weight = BASE_WEIGHT["DOMESTIC"] + DOMESTIC_MORATORIUM_BONUS
+        reason = f"Domestic work ({_words(sig, 'DOMESTIC')}) in a moratorium country."
+        out.set("DOMESTIC", weight, reason)
+    else:
+        out.set("DOMESTIC", BASE_WEIGHT["DOMESTIC"])
+
+
+def _visa(sig: Signals, out: Scored) -> None:
+    if "VISA" in sig.codes() and sig.has("job"):
+        out.set("VISA", BASE_WEIGHT["VISA"], f"Work on a non-work visa ({_words(sig, 'VISA')}).")
+
+
+def _fee(sig: Signals, out: Scored) -> None:
+    if "FEE" not in sig.codes():
+        return
+    if sig.has("zerocost", "domestic", "abk"):
+        reason = "Worker pays for one of the zero-cost jobs (BP2MI reg. 9/2020)."
+        out.set("FEE", BASE_WEIGHT["FEE"] + FEE_ZEROCOST_BONUS, reason)
+    else:
+        out.set("FEE", BASE_WEIGHT["FEE"], f"Worker is asked to pay ({_words(sig, 'FEE')}).")
+
+
+def _pay(sig: Signals, out: Scored) -> None:
+    amounts = [f for f in sig.flags if f.code == "PAY" and f.note != "pay boast"]
+    if amounts:
+        reason = f"Pay out of line with the job ({amounts[0].text}, {amounts[0].note})."
+        hub = "hub" in sig.dest_kinds
+        out.set("PAY", BASE_WEIGHT["PAY"] + (PAY_HUB_BONUS if hub else 0.0), reason)
+    elif "PAY" in sig.codes():
+        out.set("PAY", PAY_BOAST_WEIGHT)
+
+
+def _plain(sig: Signals, out: Scored) -> None:
+    for code in ("ABK", "FREE", "URGENT", "NODOCS"):
+        if code in sig.codes():
+            out.set(code, BASE_WEIGHT[code])
+
+
+def _first_contact(sig: Signals) -> tuple[int, int] | None:
+    spans = [(e.start, e.end) for e in sig.entities if e.kind != "company" and e.kind != "email"]
+    spans += [(h.start, h.end) for h in sig.hits.get("contact", [])]
+    return min(spans) if spans else None
+
+
+def _licence(sig: Signals, out: Scored) -> None:
+    official = sig.has("legit")
+    contact = _first_contact(sig) if sig.personal_contact else None
+    if contact and not official and not sig.company_named:
+        out.extra.append(Flag("NOLICENCE", sig.text[slice(*contact)], *contact, "personal contact"))
+        out.set(
+            "NOLICENCE", BASE_WEIGHT["NOLICENCE"], "Only a personal contact, no licensed agency."
+        )
+    if "IMPERSONATE" in sig.codes() and not official:
+        out.set(
+            "IMPERSONATE", BASE_WEIGHT["IMPERSONATE"], "Claims official backing without a licence."
+        )
+    elif sig.has("agency") and contact and not official and not sig.company_named:
+        agency = sig.hits["agency"][0]
+        out.extra.append(
+            Flag("IMPERSONATE", sig.text[agency.start : agency.end], agency.start, agency.end)
+        )
+        out.set(
+            "IMPERSONATE",
+            BASE_WEIGHT["IMPERSONATE"],
+            "Official body named next to a personal contact.",
+        )
+
+
+def _legit(sig: Signals, out: Scored) -> None:
+    if "LEGIT" in sig.codes():
+        out.set("LEGIT", BASE_WEIGHT["LEGIT"], f"Legitimacy markers ({_words(sig, 'LEGIT')}).")
+    elif sig.has("agency") and "IMPERSONATE" not in out.weights:
+        agency = sig.hits["agency"][0]
+        out.extra.append(
+            Flag("LEGIT", sig.text[agency.start : agency.end], agency.start, agency.end)
+        )
+        out.set("LEGIT", AGENCY_ONLY_WEIGHT)
+
+
+def _warning(sig: Signals, out: Scored) -> None:
+    terms = {f.note for f in sig.flags if f.code == "WARNING"}
+    if terms:
+        weight = BASE_WEIGHT["WARNING"] * min(len(terms), WARNING_CAP)
+        out.set("WARNING", weight, f"Warning or news framing ({_words(sig, 'WARNING')}).")
+
+
+def _gates(sig: Signals, out: Scored) -> None:
+    if not sig.dest_kinds:
+        out.logit += NO_DEST_PENALTY
+        out.reasons.append("No destination abroad named.")
+    if not sig.has("job", "domestic", "abk"):
+        out.logit += NO_JOB_PENALTY
+
+
+RULES: tuple[Callable[[Signals, Scored], None], ...] = (
+    _dest, _scamjob, _domestic, _visa, _fee, _pay, _plain, _licence, _legit, _warning, _gates,
+)  # fmt: skip
+
+
+def score_signals(sig: Signals) -> Scored:
+    """Apply every rule in :data:`RULES` to the signals and sum the logit."""
+    out = Scored()
+    for rule in RULES:
+        rule(sig, out)
+    out.logit += sum(out.weights.values())
+    return out
+
+
+class ProbabilityModel(Protocol):
+    """The learned-model hook (``classifiers/model.py``): probabilities for texts."""
+
+    version: str
+
+    def predict_proba(self, texts: list[str]) -> list[float]: ...
+
+
+def classified_text(post: Mapping[str, Any]) -> str:
+    """The text a verdict's offsets refer to: ``post["text"]`` verbatim, then, when present,
+    two newlines and ``post["images_text"]`` (OCR of posters). Offsets below
+    ``len(post["text"])`` are therefore offsets in ``post["text"]`` itself."""
+    text = str(post.get("text") or "")
+    images = str(post.get("images_text") or "")
+    return f"{text}\n\n{images}" if images.strip() else text
+
+
+def _indicators(sig: Signals, out: Scored) -> tuple[Indicator, ...]:
+    flags = sorted([*sig.flags, *out.extra], key=lambda f: (f.start, f.code))
+    return tuple(
+        Indicator(f.code, round(out.weights[f.code], 3), f.text, f.start, f.end, f.note)
+        for f in flags
+        if out.weights.get(f.code)
+    )
+
+
+def _blend(rule_score: float, text: str, model: ProbabilityModel | None) -> tuple[float, str]:
+    """Average of the rule score and the model probability (0.5/0.5) when a model is given."""
+    if model is None:
+        return rule_score, MODEL_VERSION
+    probability = float(model.predict_proba([text])[0])
+    return 0.5 * rule_score + 0.5 * probability, f"{MODEL_VERSION}+{model.version}"
+
+
+def classify(post: Mapping[str, Any], *, model: ProbabilityModel | None = None) -> Verdict:
+    """Classify one post (a mapping with ``text`` and maybe ``images_text``).
+
+    Pure: no I/O beyond the lexicon loaded once. Offsets of indicators and entities refer to
+    :func:`classified_text`. With ``model``, the score blends rules and model 0.5/0.5 and
+    ``model_version`` names both (``"indicators-1+<model.version>"``).
+    """
+    text = classified_text(post)
+    sig = collect(text, default_lexicon())
+    out = score_signals(sig)
+    score, version = _blend(out.score, text, model)
+    label = SUSPICIOUS if score >= THRESHOLD else NOT_SUSPICIOUS
+    return Verdict(
+        score=score,
+        label=label,
+        indicators=_indicators(sig, out),
+        entities=tuple(sig.entities),
+        model_version=version,
+        reasons=tuple(out.reasons),
+    )

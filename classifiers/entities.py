@@ -1,0 +1,155 @@
+"""Contacts and names in a post: phones, WhatsApp, Telegram, Instagram, emails, URLs, companies.
+
+Investigators link posts into recruiter networks through these, and a phone number abroad
+(+855 Cambodia, +95 Myanmar ...) is itself a red flag (FOREIGNPHONE). Phone numbers are checked
+with the ``phonenumbers`` library after undoing common disguises: spaces and dashes, digits
+spelt out ("08 12 3four5"), keycap emoji ("0️⃣8️⃣"). Offsets are offsets in the given text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import phonenumbers
+
+from classifiers.normalize import Normalized, fold, rewrite
+from classifiers.verdict import Entity
+
+__all__ = ["find_entities", "phone_region"]
+
+_DIGIT_WORDS = {
+    "nol": "0", "kosong": "0", "zero": "0", "satu": "1", "one": "1", "dua": "2", "two": "2",
+    "tiga": "3", "three": "3", "empat": "4", "four": "4", "lima": "5", "five": "5",
+    "enam": "6", "six": "6", "tujuh": "7", "seven": "7", "delapan": "8", "eight": "8",
+    "sembilan": "9", "nine": "9",
+}  # fmt: skip
+_WORDS = "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True))
+# A spelt digit touching a digit (directly or across one space/dash): "3four5", "08 satu 2".
+_SPELT_RE = re.compile(rf"(?<=\d)[ -]?(?:{_WORDS})(?![a-z])|(?<![a-z])(?:{_WORDS})(?=[ -]?\d)")
+# Cheap pre-checks (the patterns start with a digit or a rare letter): a number touching a
+# spelt digit, or a number starting with a spelt zero.
+_SPELT_HINT = re.compile(rf"\d[ -]?(?:{_WORDS})|(?:nol|kosong|zero)[ -]?(?:\d|{_WORDS})")
+_KEYCAP_RE = re.compile("(\\d)\ufe0f?\u20e3")
+# Starts at "+", "(" or a digit (fast to scan); the character before is checked in code.
+_PHONE_RE = re.compile(r"[+(]?\d[\d\s\-.()]{7,26}\d")
+_WAME_RE = re.compile(r"(?:wa\.me|api\.whatsapp\.com/send\?phone=)/?\+?(\d{8,15})")
+_TME_RE = re.compile(r"(?:t|telegram)\.me/(?!joinchat)(\w{3,32})")
+_HANDLE_RE = re.compile(r"(?<![\w.@/])@(\w{4,32})\b")
+_IG_RE = re.compile(
+    r"instagram\.com/(\w[\w.]{1,29})|\b(?:ig|insta|instagram)\s?:?\s?@(\w[\w.]{1,29})"
+)
+_EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+|\b(?:bit\.ly|s\.id|linktr\.ee)/[^\s<>\"']+")
+_COMPANY_RE = re.compile(
+    r"\b(?:PT|CV)\.?\s+[A-Z][\w&'.-]*(?:[ \t]+[A-Z][\w&'.-]*){0,5}"
+    r"|\b[A-Z][\w&.-]*(?:[ \t]+[A-Z][\w&.-]*){0,5}[ \t]+Sdn\.?[ \t]?Bhd\b"
+)
+_TRAILING = ".,;:!?)"
+_URL_MARKERS = ("http", "www.", "bit.ly/", "s.id/", "linktr.ee/")
+_NOT_BEFORE_PHONE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_+/=")
+
+
+def phone_region(e164: str) -> str:
+    """The ISO region of an E.164 number ("+85512345678" -> "KH"), "" when unknown."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or ""
+    except phonenumbers.NumberParseException:
+        return ""
+
+
+def _phone_view(folded: str) -> Normalized:
+    """Folded text with spelt-out digits and keycap emoji turned into plain digits."""
+    view = Normalized(folded)
+    if "\u20e3" in folded:
+        view = rewrite(view, _KEYCAP_RE, lambda m: m.group(1))
+    if _SPELT_HINT.search(view.text):
+        view = rewrite(view, _SPELT_RE, lambda m: _DIGIT_WORDS[m.group().strip(" -")])
+    return view
+
+
+def _parse_phone(candidate: str) -> str | None:
+    """E.164 of a valid number, read as Indonesian first, then as international."""
+    digits = re.sub(r"\D", "", candidate)
+    # Without "+" or a trunk "0" it is usually international written bare ("855 12 ..."),
+    # except "8..." which is an Indonesian mobile missing its "0".
+    if candidate.startswith(("+", "0", "(")):
+        attempts = [candidate]
+    elif digits.startswith("8"):
+        attempts = [candidate, "+" + digits]
+    else:
+        attempts = ["+" + digits, candidate]
+    for attempt in attempts:
+        try:
+            number = phonenumbers.parse(attempt, "ID")
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def _phones(text: str, folded: str) -> Iterator[Entity]:
+    view = _phone_view(folded)
+    for m in _PHONE_RE.finditer(view.text):
+        if m.start() and view.text[m.start() - 1] in _NOT_BEFORE_PHONE:
+            continue  # inside a word, a URL path or a longer number
+        value = _parse_phone(m.group().strip(" -.()"))
+        if value is not None:
+            start, end = view.span(m.start(), m.end())
+            yield Entity("phone", value, text[start:end], start, end)
+
+
+def _simple(text: str, folded: str) -> Iterator[Entity]:
+    if "me/" in folded or "whatsapp.com" in folded:
+        yield from _me_links(text, folded)
+    if "@" in folded:
+        yield from _handles(text, folded)
+    if "instagram" in folded or "ig" in folded:
+        yield from _instagram(text, folded)
+
+
+def _me_links(text: str, folded: str) -> Iterator[Entity]:
+    for m in _WAME_RE.finditer(folded):
+        yield Entity("whatsapp", "+" + m.group(1), text[m.start() : m.end()], m.start(), m.end())
+    for m in _TME_RE.finditer(folded):
+        yield Entity("telegram", "@" + m.group(1), text[m.start() : m.end()], m.start(), m.end())
+
+
+def _handles(text: str, folded: str) -> Iterator[Entity]:
+    for m in _HANDLE_RE.finditer(folded):
+        if not _IG_RE.search(folded, max(0, m.start() - 12), m.end()):
+            yield Entity("telegram", "@" + m.group(1), text[m.start() : m.end()], *m.span())
+    for m in _EMAIL_RE.finditer(folded):
+        yield Entity("email", m.group(), text[m.start() : m.end()], m.start(), m.end())
+
+
+def _instagram(text: str, folded: str) -> Iterator[Entity]:
+    for m in _IG_RE.finditer(folded):
+        name = "@" + (m.group(1) or m.group(2)).rstrip(".")
+        yield Entity("instagram", name, text[m.start() : m.end()], m.start(), m.end())
+
+
+def _links(text: str, folded: str) -> Iterator[Entity]:
+    if any(marker in folded for marker in _URL_MARKERS):
+        for m in _URL_RE.finditer(text):
+            url = m.group().rstrip(_TRAILING)
+            yield Entity("url", url, url, m.start(), m.start() + len(url))
+    if "PT" not in text and "CV" not in text and "Bhd" not in text:
+        return
+    for m in _COMPANY_RE.finditer(text):
+        words = m.group().rstrip(_TRAILING)
+        end = m.start() + len(words)
+        yield Entity("company", " ".join(words.split()), words, m.start(), end)
+
+
+def find_entities(text: str) -> list[Entity]:
+    """All contacts and company names in ``text``, in order of position.
+
+    Phones have kind "phone" and an E.164 value; WhatsApp links "whatsapp"; Telegram
+    ``@handles`` and ``t.me`` links "telegram" (value "@name"); also "instagram", "email",
+    "url" and "company" (value "PT Xxx Yyy", whitespace collapsed).
+    """
+    folded = fold(text)
+    found = [*_phones(text, folded), *_simple(text, folded), *_links(text, folded)]
+    return sorted(set(found), key=lambda e: (e.start, e.end, e.kind))

@@ -1,0 +1,190 @@
+"""Raw signals of one text: lexicon hits by group, money amounts, contacts, and the red flags
+(DOMAIN.md codes) they add up to, each with the original words and offsets.
+
+This module finds; :mod:`classifiers.engine` weighs. A :class:`Signals` holds everything the
+scoring rules look at, so each rule is a small function over it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from classifiers.entities import find_entities, phone_region
+from classifiers.lexicon import DEST_GROUP, Hit, Lexicon
+from classifiers.money import CURRENCY_COUNTRY, Money, find_money
+from classifiers.normalize import fold, normalize
+from classifiers.verdict import Entity
+
+__all__ = ["Flag", "Signals", "collect", "PAY_PLAIN_JOB_IDR", "PAY_EASY_JOB_IDR"]
+
+# Monthly pay (rupiah) that is out of line for a no-experience admin/CS/operator/ABK/domestic
+# job (DOMAIN.md: Rp 7-30 juta or USD 600-1,500 is the lure), and for any job at all.
+PAY_EASY_JOB_IDR = 8_000_000.0
+PAY_PLAIN_JOB_IDR = 25_000_000.0
+# Above this a "monthly pay" is more likely a fee total, a price or a company figure.
+PAY_IMPLAUSIBLE_IDR = 300_000_000.0
+
+_PERSONAL_CONTACT = frozenset({"phone", "whatsapp", "telegram", "instagram"})
+# A fee word is not a fee when negated before it ("tanpa biaya") ...
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:tanpa|tidak ada|tidak|tdk|bebas|gratis|free|no|nol|zero|tak|gak|ga|bukan|tiada)"
+    r"\W{1,3}(?:\w+\W{1,3})?$"
+)
+# ... or paid by someone else after it ("biaya tiket ditanggung perusahaan").
+_PAID_AFTER = re.compile(
+    r"[^,.;!\n]{0,30}?\b(?:ditanggung|ditangung|gratis|free|dibayar\w*|covered|paid by|"
+    r"percuma|disediakan|oleh perusahaan|oleh majikan)\b"
+)
+
+_DENIED_BEFORE = re.compile(r"\b(?:bukan|tidak|tdk|anti|no|not|bebas)\W{1,3}$")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A red flag found at one place: code, original words and span, optional note."""
+
+    code: str
+    text: str
+    start: int
+    end: int
+    note: str = ""
+
+
+@dataclass
+class Signals:
+    """Everything the scoring rules read about one text."""
+
+    text: str
+    hits: dict[str, list[Hit]] = field(default_factory=dict)
+    money: list[Money] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    dest_kinds: set[str] = field(default_factory=set)
+    foreign_regions: set[str] = field(default_factory=set)
+    best_pay_idr: float = 0.0
+
+    def has(self, *groups: str) -> bool:
+        return any(self.hits.get(g) for g in groups)
+
+    def codes(self) -> set[str]:
+        return {f.code for f in self.flags}
+
+    def add(self, code: str, start: int, end: int, note: str = "") -> None:
+        self.flags.append(Flag(code, self.text[start:end], start, end, note))
+
+    @property
+    def personal_contact(self) -> bool:
+        return self.has("contact") or any(e.kind in _PERSONAL_CONTACT for e in self.entities)
+
+    @property
+    def company_named(self) -> bool:
+        return any(e.kind == "company" for e in self.entities)
+
+
+def _group_hits(hits: list[Hit]) -> dict[str, list[Hit]]:
+    grouped: dict[str, list[Hit]] = defaultdict(list)
+    for hit in hits:
+        grouped[hit.group].append(hit)
+    return grouped
+
+
+def _fee_is_negated(folded: str, hit: Hit) -> bool:
+    before = folded[max(0, hit.start - 20) : hit.start]
+    return bool(_NEGATED_BEFORE.search(before) or _PAID_AFTER.match(folded, hit.end))
+
+
+def _amount_after(money: list[Money], hit: Hit, within: int = 30) -> Money | None:
+    return next((m for m in money if 0 <= m.start - hit.end <= within), None)
+
+
+def _fees(sig: Signals, folded: str) -> list[Money]:
+    """Add FEE (or FREE when negated) flags; return the amounts that were fees."""
+    fee_money: list[Money] = []
+    for hit in sig.hits.get("fee", []) + sig.hits.get("fee_amount", []):
+        if _fee_is_negated(folded, hit):
+            sig.add("FREE", hit.start, hit.end, "fee waived or paid by employer")
+            continue
+        amount = _amount_after(sig.money, hit)
+        if amount is not None:
+            fee_money.append(amount)
+            sig.add("FEE", hit.start, amount.end, "worker pays an amount")
+        elif hit.group == "fee":
+            sig.add("FEE", hit.start, hit.end)
+    return fee_money
+
+
+def _easy_job(sig: Signals) -> bool:
+    return sig.has("scamjob", "abk", "domestic", "zerocost", "nodocs")
+
+
+def _pay(sig: Signals, fee_money: list[Money]) -> None:
+    wages = [m for m in sig.money if m not in fee_money and m.idr_monthly < PAY_IMPLAUSIBLE_IDR]
+    sig.best_pay_idr = max((m.idr_monthly for m in wages), default=0.0)
+    limit = PAY_EASY_JOB_IDR if _easy_job(sig) else PAY_PLAIN_JOB_IDR
+    for m in wages:
+        if m.idr_monthly >= limit:
+            note = f"about Rp {m.idr_monthly / 1e6:.1f} juta a month"
+            sig.add("PAY", m.start, m.end, note)
+    for hit in sig.hits.get("pay", []):
+        sig.add("PAY", hit.start, hit.end, "pay boast")
+
+
+def _destinations(sig: Signals, lexicon: Lexicon) -> None:
+    for hit in sig.hits.get(DEST_GROUP, []):
+        kind = lexicon.countries[hit.key]
+        sig.dest_kinds.add(kind)
+        sig.add("DEST", hit.start, hit.end, f"{hit.key} ({kind})")
+    for money in sig.money:
+        country = CURRENCY_COUNTRY.get(money.currency)
+        if country is not None:
+            sig.dest_kinds.add(lexicon.countries.get(country, "other"))
+            sig.add("DEST", money.start, money.end, f"{country} (paid in {money.currency})")
+    for entity in sig.entities:
+        region = phone_region(entity.value) if entity.kind in ("phone", "whatsapp") else "ID"
+        if region and region != "ID":
+            sig.foreign_regions.add(region)
+            sig.dest_kinds.add(lexicon.countries.get(region, "other"))
+            sig.add("FOREIGNPHONE", entity.start, entity.end, f"+{region} number")
+
+
+_SIMPLE_CODES = {
+    "scamjob": "SCAMJOB", "domestic": "DOMESTIC", "abk": "ABK", "visa": "VISA",
+    "free": "FREE", "urgent": "URGENT", "nodocs": "NODOCS", "legit": "LEGIT",
+    "warning": "WARNING", "impersonate": "IMPERSONATE",
+}  # fmt: skip
+
+
+def _simple_flags(sig: Signals, folded: str) -> None:
+    for group, code in _SIMPLE_CODES.items():
+        for hit in sig.hits.get(group, []):
+            if code == "WARNING" and _DENIED_BEFORE.search(
+                folded, max(0, hit.start - 12), hit.start
+            ):
+                continue  # "bukan penipuan", "100% aman tidak ilegal": a recruiter's reassurance
+            sig.add(code, hit.start, hit.end, hit.term)
+
+
+def _drop_nested(flags: list[Flag]) -> list[Flag]:
+    """Drop a flag lying inside a longer flag of the same code ("gratis" in "tiket gratis")."""
+    kept: list[Flag] = []
+    for flag in sorted(flags, key=lambda f: (f.code, f.start, -(f.end - f.start))):
+        last = kept[-1] if kept else None
+        if last and last.code == flag.code and last.start <= flag.start and flag.end <= last.end:
+            continue
+        kept.append(flag)
+    return sorted(kept, key=lambda f: (f.start, f.code))
+
+
+def collect(text: str, lexicon: Lexicon) -> Signals:
+    """Find every raw signal and red flag in ``text`` (offsets are offsets in ``text``)."""
+    sig = Signals(text, _group_hits(lexicon.match(normalize(text))))
+    sig.money = find_money(text)
+    sig.entities = find_entities(text)
+    _destinations(sig, lexicon)
+    folded = fold(text)
+    _simple_flags(sig, folded)
+    _pay(sig, _fees(sig, folded))
+    sig.flags = _drop_nested(sig.flags)
+    return sig

@@ -1,0 +1,273 @@
+"""Word lists (``lexicons/*.toml``) compiled into a fast token matcher.
+
+Analysts extend the TOML files without touching code. Every ``*.toml`` in the directory is
+merged: ``[countries]`` gives each ISO code its kind (``hub``, ``moratorium``, ``other``),
+``[destinations]`` lists names per ISO code, ``[terms]`` lists phrases per group
+(``scamjob``, ``fee``, ...), ``[aliases]`` rewrites slang tokens (``lowker = "loker"``).
+
+Phrase syntax: words separated by spaces match consecutive words, whatever punctuation lies
+between them ("biaya-pendaftaran" matches ``biaya pendaftaran``); a word ending in ``*`` matches
+any word starting with it (``berangkat*``); a phrase starting with ``re:`` is a regular
+expression run on the normalised text (for licence numbers and the like). Phrases are
+normalised like the text, so write them in lower case without accents.
+
+Matching walks the words of a post once and looks each up in dictionaries, which is what
+keeps the classifier fast (no big alternation regex).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from classifiers.normalize import Normalized, normalize
+
+__all__ = ["Hit", "Lexicon", "default_lexicon", "load_lexicon"]
+
+log = logging.getLogger(__name__)
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
+# hub: scam-compound country; moratorium: Kepmenaker 260/2015; other: any other country;
+# abroad: "luar negeri" without a country (key "XX").
+COUNTRY_KINDS = frozenset({"hub", "moratorium", "other", "abroad"})
+DEST_GROUP = "dest"
+_TOKEN_RE = re.compile(r"\w+|[\U0001F1E6-\U0001F1FF]{2}")
+_FLAG_RE = re.compile(r"[\U0001F1E6-\U0001F1FF]{2}")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One phrase found: its group, key (ISO code for destinations, else ""), the lexicon
+    phrase, and the original character span."""
+
+    group: str
+    key: str
+    term: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Entry:
+    group: str
+    key: str
+    term: str
+
+
+_SEP = "\x00"  # stands for "one or more non-word characters" while building the trie
+_STAR = "\x01"  # stands for "the rest of the word"
+
+
+@dataclass
+class Lexicon:
+    """Compiled word lists. Build with :func:`load_lexicon`; use :meth:`match`."""
+
+    countries: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    phrases: dict[str, list[_Entry]] = field(default_factory=dict)
+    regexes: list[tuple[re.Pattern[str], _Entry]] = field(default_factory=list)
+    groups: set[str] = field(default_factory=set)
+    _wild: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    _trie: re.Pattern[str] | None = None
+
+    def add(self, group: str, key: str, term: str) -> None:
+        """Add one phrase (see module docstring for the syntax)."""
+        self.groups.add(group)
+        entry = _Entry(group, key, term)
+        if term.startswith("re:"):
+            self.regexes.append((re.compile(term[3:]), entry))
+            return
+        words = tuple(_words(term))
+        if not words:
+            raise ValueError(f"empty lexicon phrase in group {group!r}: {term!r}")
+        for variant in _variants(words, self.aliases):
+            entries = self.phrases.setdefault(" ".join(variant), [])
+            if entry not in entries:
+                entries.append(entry)
+        self._trie = None
+
+    def freeze(self) -> None:
+        """Compile the phrases into one trie-shaped regex; call after the last :meth:`add`."""
+        self._trie = re.compile(_trie_regex(self.phrases))
+        self._wild = [
+            (re.compile(re.escape(p).replace("\\*", r"\w*").replace("\\ ", " ")), p)
+            for p in self.phrases
+            if "*" in p
+        ]
+
+    def match(self, norm: Normalized) -> list[Hit]:
+        """All phrases found in a normalised text, with original offsets."""
+        if self._trie is None:
+            self.freeze()
+        assert self._trie is not None
+        text = norm.text
+        hits: list[Hit] = []
+        for m in self._trie.finditer(text):
+            found = m.group(1)
+            start = m.start(1)
+            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                continue  # the phrase starts inside a word
+            end = start + len(found)
+            for phrase in self._phrases_in(" ".join(_TOKEN_RE.findall(found))):
+                span = norm.span(start, end if phrase[1] else start + _prefix_len(found, phrase[0]))
+                hits.extend(Hit(e.group, e.key, e.term, *span) for e in self.phrases[phrase[0]])
+        for m in _FLAG_RE.finditer(text):  # flags are not words, so the trie's \\b misses them
+            span = norm.span(m.start(), m.end())
+            hits.extend(Hit(e.group, e.key, e.term, *span) for e in self.phrases.get(m.group(), []))
+        for pattern, entry in self.regexes:
+            for m in pattern.finditer(text):
+                hits.append(Hit(entry.group, entry.key, entry.term, *norm.span(*m.span())))
+        return hits
+
+    def _phrases_in(self, found: str) -> list[tuple[str, bool]]:
+        """Lexicon phrases equal to ``found`` (flag True) or to a word-prefix of it (False)."""
+        out: list[tuple[str, bool]] = []
+        words = found.split(" ")
+        for n in range(len(words), 0, -1):
+            candidate = " ".join(words[:n])
+            full = n == len(words)
+            if candidate in self.phrases:
+                out.append((candidate, full))
+            for pattern, phrase in self._wild:
+                if pattern.fullmatch(candidate):
+                    out.append((phrase, full))
+        return out
+
+
+def _prefix_len(found: str, phrase: str) -> int:
+    """Length in ``found`` of its first ``len(phrase.split())`` words."""
+    words = list(_TOKEN_RE.finditer(found))
+    n = phrase.count(" ") + 1
+    return words[n - 1].end() if len(words) >= n else len(found)
+
+
+def _variants(
+    words: tuple[str, ...], aliases: Mapping[str, tuple[str, ...]]
+) -> list[tuple[str, ...]]:
+    """The phrase plus its slang spellings: aliases map slang to canonical words, so every
+    canonical sequence in the phrase may also be written as the slang ("cs", "jt")."""
+    found = [words]
+    for slang, canonical in aliases.items():
+        size = len(canonical)
+        for variant in list(found):
+            for i in range(len(variant) - size + 1):
+                if variant[i : i + size] == canonical:
+                    found.append(variant[:i] + (slang,) + variant[i + size :])
+    return list(dict.fromkeys(found))
+
+
+def _trie_regex(phrases: Iterable[str]) -> str:
+    """One regex matching every phrase, shaped as a character trie so the engine does not
+    try hundreds of alternatives at each position. Wrapped in a lookahead so overlapping
+    phrases ("tiket gratis", "gratis") are all found."""
+    trie: dict[str, Any] = {}
+    for phrase in phrases:
+        if _FLAG_RE.fullmatch(phrase):
+            continue  # matched separately
+        node = trie
+        for ch in phrase.replace(" ", _SEP).replace("*", _STAR):
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return r"\b(?=(" + _emit(trie) + r")(?!\w))"
+
+
+def _emit(node: dict[str, Any]) -> str:
+    pieces = [_unit(ch) + _emit(child) for ch, child in sorted(node.items()) if ch]
+    if not pieces:
+        return ""
+    body = pieces[0] if len(pieces) == 1 else "(?:" + "|".join(pieces) + ")"
+    if "" in node:
+        return ("(?:" + body + ")?") if len(pieces) == 1 else body + "?"
+    return body
+
+
+def _unit(ch: str) -> str:
+    if ch == _SEP:
+        return r"\W+"
+    if ch == _STAR:
+        return r"\w*"
+    return re.escape(ch)
+
+
+def _words(term: str) -> list[str]:
+    """Split a phrase like the text is tokenised, keeping trailing ``*`` wildcards."""
+    text = normalize(term.replace("*", " STAR ")).text
+    words = [m.group() for m in _TOKEN_RE.finditer(text)]
+    out: list[str] = []
+    for word in words:
+        if word == "star" and out:
+            out[-1] += "*"
+        else:
+            out.append(word)
+    return out
+
+
+def _flag(iso: str) -> str:
+    """The flag emoji of an ISO 3166 alpha-2 code: "KH" -> regional indicators K, H."""
+    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in iso.upper())
+
+
+def _merge_countries(lexicon: Lexicon, countries: Mapping[str, str], source: str) -> None:
+    for iso, kind in countries.items():
+        if kind not in COUNTRY_KINDS:
+            raise ValueError(f"{source}: country {iso} has unknown kind {kind!r}")
+        if lexicon.countries.get(iso, kind) != kind:
+            raise ValueError(f"{source}: country {iso} kind {kind!r} conflicts")
+        lexicon.countries[iso] = kind
+        if kind != "abroad":
+            lexicon.add(DEST_GROUP, iso, _flag(iso))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def _merge_file(lexicon: Lexicon, data: Mapping[str, Any], source: str) -> None:
+    _merge_countries(lexicon, data.get("countries", {}), source)
+    for iso, names in data.get("destinations", {}).items():
+        for name in names:
+            lexicon.add(DEST_GROUP, iso, name)
+    for group, phrases in data.get("terms", {}).items():
+        for phrase in phrases:
+            lexicon.add(group, "", phrase)
+
+
+def _check_destinations(lexicon: Lexicon) -> None:
+    tables = lexicon.phrases.values()
+    keys = {e.key for entries in tables for e in entries if e.group == DEST_GROUP}
+    unknown = keys - set(lexicon.countries)
+    if unknown:
+        raise ValueError(f"destinations without a [countries] kind: {sorted(unknown)}")
+
+
+def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
+    """Merge every ``*.toml`` in ``directory`` (sorted by name) into one :class:`Lexicon`.
+
+    Raises ``ValueError`` for a country kind that is unknown or defined twice differently,
+    or a destination whose ISO code has no kind.
+    """
+    lexicon = Lexicon()
+    paths = sorted(directory.glob("*.toml"))
+    files = {path.name: _read(path) for path in paths}
+    for data in files.values():  # aliases first: phrases are rewritten with them too
+        for slang, canonical in data.get("aliases", {}).items():
+            lexicon.aliases[normalize(slang).text] = tuple(normalize(canonical).text.split())
+    for name, data in files.items():
+        _merge_file(lexicon, data, name)
+    _check_destinations(lexicon)
+    lexicon.freeze()
+    log.debug("lexicon: %d files, groups %s", len(paths), sorted(lexicon.groups))
+    return lexicon
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The packaged lexicon, loaded once."""
+    return load_lexicon()

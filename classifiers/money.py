@@ -1,0 +1,159 @@
+"""Money amounts in job ads, converted to an estimate of rupiah per month.
+
+"Too-good pay" (indicator PAY) needs amounts in one unit: "Rp 15jt", "USD 1,000", "$1k",
+"1.500 USD", "RM 2000", "NT$ 30.000", "riyal 1500" and "Rp 350rb/hari" all become rupiah per
+month, with fixed, documented exchange rates (rounded mid-2025 market rates; the point is the
+order of magnitude, not the cent) and fixed period factors (26 working days, 4.33 weeks a month).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from classifiers.normalize import fold
+
+__all__ = ["CURRENCY_COUNTRY", "IDR_PER_UNIT", "Money", "find_money", "parse_number"]
+
+# Rupiah per unit of currency (rounded mid-2025 rates).
+IDR_PER_UNIT: dict[str, float] = {
+    "IDR": 1.0,
+    "USD": 16_000.0,
+    "SGD": 12_500.0,
+    "HKD": 2_050.0,
+    "MYR": 3_800.0,
+    "TWD": 530.0,
+    "JPY": 110.0,
+    "KRW": 11.7,
+    "SAR": 4_300.0,
+    "AED": 4_400.0,
+    "QAR": 4_400.0,
+    "KWD": 52_500.0,
+    "EUR": 18_500.0,
+    "PLN": 4_300.0,
+    "THB": 490.0,
+    "PHP": 285.0,
+    "CNY": 2_250.0,
+    "GBP": 21_500.0,
+    "AUD": 10_500.0,
+    "TRY": 400.0,
+}
+
+# Where a wage in each currency is paid ("XX": abroad, country unknown). A wage in a foreign
+# currency in an Indonesian ad means work abroad.
+CURRENCY_COUNTRY: dict[str, str] = {
+    "USD": "XX", "EUR": "XX", "GBP": "GB", "SGD": "SG", "HKD": "HK", "MYR": "MY", "TWD": "TW",
+    "JPY": "JP", "KRW": "KR", "SAR": "SA", "AED": "AE", "QAR": "QA", "KWD": "KW", "PLN": "PL",
+    "THB": "TH", "PHP": "PH", "CNY": "CN", "AUD": "AU", "TRY": "TR",
+}  # fmt: skip
+
+# Multiplier from the stated period to one month.
+PER_MONTH: dict[str, float] = {"hour": 8 * 26, "day": 26, "week": 4.33, "month": 1, "year": 1 / 12}
+
+# How currencies are written (folded text: lower case, no accents).
+_CURRENCY_WORDS: dict[str, str] = {
+    "rp": "IDR", "idr": "IDR", "rupiah": "IDR",
+    "usd": "USD", "us$": "USD", "$": "USD", "dollar": "USD", "dolar": "USD", "dolar as": "USD",
+    "dollar as": "USD", "sgd": "SGD", "s$": "SGD", "hkd": "HKD", "hk$": "HKD",
+    "rm": "MYR", "myr": "MYR", "ringgit": "MYR", "nt$": "TWD", "ntd": "TWD", "twd": "TWD",
+    "yen": "JPY", "jpy": "JPY", "¥": "JPY", "won": "KRW", "krw": "KRW",
+    "riyal": "SAR", "sar": "SAR", "reyal": "SAR", "aed": "AED", "dirham": "AED",
+    "qar": "QAR", "kwd": "KWD", "dinar": "KWD", "eur": "EUR", "euro": "EUR", "€": "EUR",
+    "pln": "PLN", "zloty": "PLN", "baht": "THB", "thb": "THB", "peso": "PHP", "php": "PHP",
+    "rmb": "CNY", "yuan": "CNY", "cny": "CNY", "gbp": "GBP", "£": "GBP", "aud": "AUD",
+    "lira": "TRY",
+}  # fmt: skip
+_SCALE_WORDS: dict[str, float] = {
+    "k": 1e3, "rb": 1e3, "ribu": 1e3, "rebu": 1e3, "jt": 1e6, "juta": 1e6, "jeti": 1e6,
+    "million": 1e6, "mio": 1e6, "m": 1e6,
+}  # fmt: skip
+_PERIOD_WORDS: dict[str, str] = {
+    "jam": "hour", "hour": "hour", "hr": "hour", "hari": "day", "day": "day", "harian": "day",
+    "minggu": "week", "week": "week", "mingguan": "week", "bulan": "month", "bln": "month",
+    "month": "month", "bulanan": "month", "tahun": "year", "thn": "year", "year": "year",
+    "tahunan": "year",
+}  # fmt: skip
+
+
+def _alternation(words: dict[str, object]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_CUR = _alternation(_CURRENCY_WORDS)
+_SCALE = _alternation(_SCALE_WORDS)
+_NUM = r"\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+
+
+# Scanning starts at digits only (fast); the currency and scale around a number are read
+# with small anchored patterns.
+_NUMBER_RE = re.compile(_NUM)
+_BEFORE_RE = re.compile(rf"(?:^|[^a-z0-9])(?P<cur>{_CUR})\.?\s?$")
+_AFTER_RE = re.compile(rf"(?:\s?(?P<scale>{_SCALE})(?![a-z]))?(?:\s?(?P<cur>{_CUR})(?![a-z]))?")
+_PERIOD_RE = re.compile(
+    rf"\s{{0,2}}(?:/|per|se|tiap|an|a|each)\s?(?P<p>{_alternation(_PERIOD_WORDS)})(?![a-z])"
+)
+
+
+@dataclass(frozen=True)
+class Money:
+    """One amount: value in its currency, the ISO currency, period, rupiah per month,
+    and the original span."""
+
+    amount: float
+    currency: str
+    period: str
+    idr_monthly: float
+    start: int
+    end: int
+
+
+def parse_number(text: str) -> float:
+    """Parse "15.000.000", "1,000", "1.500", "2,5", "1.5" as Indonesians and English write them.
+
+    A separator used several times, or once before exactly three digits, groups thousands;
+    otherwise it is the decimal point. With both kinds, the last one is the decimal point.
+    """
+    if "." in text and "," in text:
+        decimal = "." if text.rfind(".") > text.rfind(",") else ","
+        grouping = "," if decimal == "." else "."
+        return float(text.replace(grouping, "").replace(decimal, "."))
+    for sep in ".,":
+        if sep in text:
+            head, _, tail = text.rpartition(sep)
+            if text.count(sep) > 1 or len(tail) == 3:
+                return float(text.replace(sep, ""))
+            return float(f"{head}.{tail}")
+    return float(text)
+
+
+def _period(folded: str, end: int) -> tuple[str, int]:
+    m = _PERIOD_RE.match(folded, end, min(len(folded), end + 16))
+    if m is None:
+        return "month", end
+    return _PERIOD_WORDS[m.group("p")], m.end()
+
+
+def _from_number(m: re.Match[str], folded: str) -> Money | None:
+    if m.start() and folded[m.start() - 1] in ".,":
+        return None  # the tail of a longer number
+    before = _BEFORE_RE.search(folded, max(0, m.start() - 8), m.start())
+    after = _AFTER_RE.match(folded, m.end())
+    scale = after.group("scale") if after else None
+    cur = (before.group("cur") if before else None) or (after.group("cur") if after else None)
+    if cur is None and scale not in ("jt", "juta", "jeti"):
+        return None  # a bare number is money only when written in millions ("15 juta")
+    currency = _CURRENCY_WORDS[cur] if cur else "IDR"
+    if scale == "m" and currency == "IDR":
+        return None  # "Rp 1M" means a billion (miliar) or is a typo; not a wage
+    amount = parse_number(m.group()) * (_SCALE_WORDS[scale] if scale else 1.0)
+    start = before.start("cur") if before else m.start()
+    period, end = _period(folded, after.end() if after else m.end())
+    idr = amount * IDR_PER_UNIT[currency] * PER_MONTH[period]
+    return Money(amount, currency, period, idr, start, end)
+
+
+def find_money(text: str) -> list[Money]:
+    """Every money amount in ``text`` (offsets are offsets in ``text``)."""
+    folded = fold(text)
+    found = (_from_number(m, folded) for m in _NUMBER_RE.finditer(folded))
+    return [money for money in found if money is not None]

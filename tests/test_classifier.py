@@ -1,0 +1,212 @@
+"""Verdicts on hand-written Indonesian ads: suspicious ones flagged with the right codes and
+words, legitimate ones (G2G, warnings, licensed agencies, umrah travel, ordinary local jobs)
+not flagged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from classifiers import MODEL_VERSION, classified_text, classify
+from classifiers.lexicon import load_lexicon
+from classifiers.normalize import normalize
+from classifiers.verdict import NOT_SUSPICIOUS, SUSPICIOUS
+
+SUSPICIOUS_ADS = [
+    pytest.param(
+        "DICARI CS & ADMIN utk perusahaan di K4mboja. Gaji 1000 USD/bulan, tiket PP gratis, "
+        "tanpa pengalaman. Minat WA>> 0812-3456-7890",
+        {"SCAMJOB": "CS", "DEST": "K4mboja", "PAY": "1000 USD/bulan", "NOLICENCE": "WA"},
+        id="cs-cambodia-leet",
+    ),
+    pytest.param(
+        "Lowongan operator ketik cepat di Myawaddy, gaji 15jt, berangkat cepat, cukup KTP dan KK. "
+        "Hubungi t.me/kerja_myw",
+        {"SCAMJOB": "ketik cepat", "DEST": "Myawaddy", "NODOCS": "cukup KTP dan KK"},
+        id="typing-myanmar",
+    ),
+    pytest.param(
+        "Dibutuhkan ART ke Arab Saudi, gaji 6 juta, proses cepat, paspor dibantu. WA 081298765432",
+        {"DOMESTIC": "ART", "DEST": "Arab Saudi", "NODOCS": "paspor dibantu"},
+        id="maid-saudi",
+    ),
+    pytest.param(
+        "Loker ABK kapal ikan Taiwan, non pengalaman, gaji dollar. Biaya pendaftaran Rp 3.500.000 "
+        "transfer ke rekening admin. Inbox",
+        {"ABK": "kapal ikan", "FEE": "Biaya pendaftaran", "DEST": "Taiwan"},
+        id="fishing-crew-fee",
+    ),
+    pytest.param(
+        "Kerja di Dubai pakai visa turis, nanti izin kerjanya diurus di sana. Gaji 8 juta. "
+        "DP 2 juta untuk proses. Hub WA",
+        {"VISA": "visa turis", "FEE": "DP", "DEST": "Dubai"},
+        id="tourist-visa-dubai",
+    ),
+    pytest.param(
+        "Lowongan marketing online 🇰🇭 gaji $1.200, tiket dan mess ditanggung. "
+        "Kontak +855 91 234 567",
+        {"FOREIGNPHONE": "+855 91 234 567", "DEST": "🇰🇭", "SCAMJOB": "marketing online"},
+        id="flag-foreign-phone",
+    ),
+    pytest.param(
+        "Lowongan resmi BP2MI! Kerja ke Polandia gaji 25 juta, biaya proses Rp 15 juta. "
+        "Hubungi WA 081311112222",
+        {"IMPERSONATE": "resmi BP2MI", "FEE": "biaya proses", "DEST": "Polandia"},
+        id="fake-official-poland",
+    ),
+]
+
+NOT_SUSPICIOUS_ADS = [
+    pytest.param(
+        "Pengumuman pendaftaran calon pekerja migran program G to G Korea (EPS-TOPIK) tahun 2026. "
+        "Pendaftaran melalui Disnaker kabupaten/kota, tidak dipungut biaya.",
+        id="g2g-korea",
+    ),
+    pytest.param(
+        "WASPADA modus lowongan kerja ke Kamboja sebagai admin dengan gaji Rp 20 juta. Polisi "
+        "menangkap pelaku TPPO; korban diminta membayar biaya keberangkatan.",
+        id="warning-news",
+    ),
+    pytest.param(
+        "PT Sinar Bahari Mandiri (SIP3MI No. 123/2021) membuka job order perawat lansia ke Taiwan, "
+        "SIP2MI nomor B.5/1234. Seleksi resmi melalui SISKOP2MI, tanpa biaya penempatan.",
+        id="licensed-agency",
+    ),
+    pytest.param(
+        "Paket umroh Ramadhan 2026 berangkat dari Jakarta ke Madinah dan Mekkah, hotel bintang 5, "
+        "visa umroh termasuk. DP Rp 5 juta, kuota terbatas! Hubungi 081234567890",
+        id="umrah-travel",
+    ),
+    pytest.param(
+        "Dicari ART untuk keluarga di Bekasi, gaji Rp 2.500.000, makan dan mess gratis, "
+        "libur 1 hari/minggu. WA 085611223344",
+        id="local-maid",
+    ),
+    pytest.param(
+        "Dibutuhkan admin gudang di Surabaya, fresh graduate, gaji Rp 4.500.000, segera. "
+        "Kirim lamaran ke hrd@majujaya.co.id",
+        id="local-admin",
+    ),
+    pytest.param(
+        "Lowongan kerja di Malaysia: operator produksi kilang, gaji RM 1.700, melalui PT Karya "
+        "Mandiri Sejahtera (SIP3MI resmi), pendaftaran di Disnaker.",
+        id="licensed-malaysia",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SUSPICIOUS_ADS)
+def test_suspicious_ad_is_flagged(text: str, expected: dict[str, str]) -> None:
+    verdict = classify({"text": text})
+    assert verdict.label == SUSPICIOUS
+    assert verdict.score >= 0.5
+
+
+@pytest.mark.parametrize(("text", "expected"), SUSPICIOUS_ADS)
+def test_suspicious_ad_cites_the_words(text: str, expected: dict[str, str]) -> None:
+    indicators = classify({"text": text}).indicators
+    for code, words in expected.items():
+        assert any(i.code == code and words in i.text for i in indicators), (code, words)
+
+
+@pytest.mark.parametrize(("text", "expected"), SUSPICIOUS_ADS)
+def test_indicator_offsets_point_at_the_words(text: str, expected: dict[str, str]) -> None:
+    for indicator in classify({"text": text}).indicators:
+        assert text[indicator.start : indicator.end] == indicator.text
+
+
+@pytest.mark.parametrize("text", NOT_SUSPICIOUS_ADS)
+def test_legitimate_ad_is_not_flagged(text: str) -> None:
+    verdict = classify({"text": text})
+    assert verdict.label == NOT_SUSPICIOUS, verdict.reasons
+
+
+def test_reasons_explain_the_combination() -> None:
+    verdict = classify({"text": "Dicari CS di Phnom Penh, gaji 1000 USD, tanpa pengalaman."})
+    assert any("scam-hub" in reason for reason in verdict.reasons)
+
+
+def test_destination_is_a_gate() -> None:
+    verdict = classify({"text": "Dicari CS, gaji 20 juta, tiket gratis, tanpa pengalaman. WA"})
+    assert verdict.label == NOT_SUSPICIOUS
+
+
+def test_denied_warning_word_is_not_a_warning() -> None:
+    verdict = classify({"text": "Kerja di Kamboja, gaji 1500 USD, bukan penipuan, WA"})
+    assert "WARNING" not in {i.code for i in verdict.indicators}
+
+
+def test_fee_negated_is_not_a_fee() -> None:
+    codes = {
+        i.code for i in classify({"text": "Kerja ke Jepang tanpa biaya pendaftaran"}).indicators
+    }
+    assert "FEE" not in codes
+
+
+def test_images_text_is_classified_after_the_text() -> None:
+    post = {"text": "Info loker, lihat poster", "images_text": "ADMIN di KAMBOJA gaji 1500 USD"}
+    verdict = classify(post)
+    text = classified_text(post)
+    assert text.startswith(post["text"])
+    dest = next(i for i in verdict.indicators if i.code == "DEST")
+    assert text[dest.start : dest.end] == "KAMBOJA"
+    assert verdict.label == SUSPICIOUS
+
+
+def test_entities_are_returned() -> None:
+    verdict = classify({"text": "Kerja Kamboja, WA +855 91 234 567 atau t.me/kerjakh"})
+    assert {(e.kind, e.value) for e in verdict.entities} >= {
+        ("phone", "+85591234567"),
+        ("telegram", "@kerjakh"),
+    }
+
+
+def test_model_version_without_model() -> None:
+    assert classify({"text": "halo"}).model_version == MODEL_VERSION
+
+
+class _ConstantModel:
+    """Stands in for the learned model another engineer builds (external to this module)."""
+
+    version = "const-0.9"
+
+    def predict_proba(self, texts: list[str]) -> list[float]:
+        return [0.9 for _ in texts]
+
+
+def test_model_blends_half_and_half() -> None:
+    rules = classify({"text": "Dicari admin gudang di Bekasi"})
+    blended = classify({"text": "Dicari admin gudang di Bekasi"}, model=_ConstantModel())
+    assert blended.score == pytest.approx(0.5 * rules.score + 0.5 * 0.9)
+    assert blended.model_version == f"{MODEL_VERSION}+const-0.9"
+
+
+def test_verdict_to_dict_is_json_ready() -> None:
+    data = classify({"text": "Dicari CS di Kamboja gaji 1000 USD"}).to_dict()
+    assert data["label"] == SUSPICIOUS and data["indicators"][0]["code"]
+
+
+def test_analyst_can_extend_lexicon(tmp_path: Path) -> None:
+    (tmp_path / "base.toml").write_text(
+        '[countries]\nKH = "hub"\n[destinations]\nKH = ["kamboja"]\n'
+        '[terms]\nscamjob = ["penjaga toko online"]\n',
+        encoding="utf-8",
+    )
+    lexicon = load_lexicon(tmp_path)
+    hits = lexicon.match(normalize("Dicari penjaga-toko online di Kamboja"))
+    assert {(h.group, h.term) for h in hits} == {
+        ("scamjob", "penjaga toko online"),
+        ("dest", "kamboja"),
+    }
+
+
+@pytest.mark.parametrize(
+    "toml",
+    ['[countries]\nKH = "mars"\n', '[destinations]\nZZ = ["zeta"]\n'],
+    ids=["unknown-kind", "destination-without-kind"],
+)
+def test_bad_lexicon_is_rejected(tmp_path: Path, toml: str) -> None:
+    (tmp_path / "bad.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(ValueError):
+        load_lexicon(tmp_path)
