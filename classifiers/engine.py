@@ -46,6 +46,7 @@ SCAMJOB_HUB_BONUS = 2.0
 DOMESTIC_MORATORIUM_BONUS = 2.5
 FEE_ZEROCOST_BONUS = 0.8
 PAY_HUB_BONUS = 1.0  # too-good pay offered in a scam-hub country
+PAY_NODOCS_BONUS = 0.5  # too-good pay with no experience or documents asked
 PAY_BOAST_WEIGHT = 0.8  # "gaji besar" without an amount
 AGENCY_ONLY_WEIGHT = -1.0  # an official body named, no licence, no personal contact
 WARNING_CAP = 4  # distinct warning words counted
@@ -124,8 +125,11 @@ def _pay(sig: Signals, out: Scored) -> None:
     amounts = [f for f in sig.flags if f.code == "PAY" and f.note != "pay boast"]
     if amounts:
         reason = f"Pay out of line with the job ({amounts[0].text}, {amounts[0].note})."
-        hub = "hub" in sig.dest_kinds
-        out.set("PAY", BASE_WEIGHT["PAY"] + (PAY_HUB_BONUS if hub else 0.0), reason)
+        weight = BASE_WEIGHT["PAY"] + (PAY_HUB_BONUS if "hub" in sig.dest_kinds else 0.0)
+        if "NODOCS" in sig.codes():
+            weight += PAY_NODOCS_BONUS
+            reason += " No requirements asked for that pay."
+        out.set("PAY", weight, reason)
     elif "PAY" in sig.codes():
         out.set("PAY", PAY_BOAST_WEIGHT)
 

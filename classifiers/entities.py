@@ -29,10 +29,11 @@ _WORDS = "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True))
 _SPELT_RE = re.compile(rf"(?<=\d)[ -]?(?:{_WORDS})(?![a-z])|(?<![a-z])(?:{_WORDS})(?=[ -]?\d)")
 # Cheap pre-checks (the patterns start with a digit or a rare letter): a number touching a
 # spelt digit, or a number starting with a spelt zero.
-_SPELT_HINT = re.compile(rf"\d[ -]?(?:{_WORDS})|(?:nol|kosong|zero)[ -]?(?:\d|{_WORDS})")
+_SPELT_AFTER_DIGIT = re.compile(rf"\d[ -]?(?:{_WORDS})")
+_SPELT_ZERO = re.compile(rf"(?:nol|kosong|zero)[ -]?(?:\d|{_WORDS})")
 _KEYCAP_RE = re.compile("(\\d)\ufe0f?\u20e3")
 # Starts at "+", "(" or a digit (fast to scan); the character before is checked in code.
-_PHONE_RE = re.compile(r"[+(]?\d[\d\s\-.()]{7,26}\d")
+_PHONE_RE = re.compile(r"[+(\d][\d\s\-.()]{8,27}\d")
 _WAME_RE = re.compile(r"(?:wa\.me|api\.whatsapp\.com/send\?phone=)/?\+?(\d{8,15})")
 _TME_RE = re.compile(r"(?:t|telegram)\.me/(?!joinchat)(\w{3,32})")
 _HANDLE_RE = re.compile(r"(?<![\w.@/])@(\w{4,32})\b")
@@ -63,7 +64,9 @@ def _phone_view(folded: str) -> Normalized:
     view = Normalized(folded)
     if "\u20e3" in folded:
         view = rewrite(view, _KEYCAP_RE, lambda m: m.group(1))
-    if _SPELT_HINT.search(view.text):
+    if _SPELT_AFTER_DIGIT.search(view.text) or (
+        ("nol" in folded or "kosong" in folded or "zero" in folded) and _SPELT_ZERO.search(folded)
+    ):
         view = rewrite(view, _SPELT_RE, lambda m: _DIGIT_WORDS[m.group().strip(" -")])
     return view
 
@@ -143,13 +146,14 @@ def _links(text: str, folded: str) -> Iterator[Entity]:
         yield Entity("company", " ".join(words.split()), words, m.start(), end)
 
 
-def find_entities(text: str) -> list[Entity]:
+def find_entities(text: str, folded: str | None = None) -> list[Entity]:
     """All contacts and company names in ``text``, in order of position.
 
     Phones have kind "phone" and an E.164 value; WhatsApp links "whatsapp"; Telegram
     ``@handles`` and ``t.me`` links "telegram" (value "@name"); also "instagram", "email",
-    "url" and "company" (value "PT Xxx Yyy", whitespace collapsed).
+    "url" and "company" (value "PT Xxx Yyy", whitespace collapsed). ``folded`` may pass
+    ``fold(text)`` when the caller already has it.
     """
-    folded = fold(text)
+    folded = fold(text) if folded is None else folded
     found = [*_phones(text, folded), *_simple(text, folded), *_links(text, folded)]
     return sorted(set(found), key=lambda e: (e.start, e.end, e.kind))

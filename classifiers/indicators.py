@@ -136,6 +136,9 @@ def _destinations(sig: Signals, lexicon: Lexicon) -> None:
         kind = lexicon.countries[hit.key]
         sig.dest_kinds.add(kind)
         sig.add("DEST", hit.start, hit.end, f"{hit.key} ({kind})")
+    for hit in sig.hits.get("hubjob", []):
+        sig.dest_kinds.add("hub")
+        sig.add("SCAMJOB", hit.start, hit.end, f"{hit.term} (scam-hub role)")
     for money in sig.money:
         country = CURRENCY_COUNTRY.get(money.currency)
         if country is not None:
@@ -179,11 +182,11 @@ def _drop_nested(flags: list[Flag]) -> list[Flag]:
 
 def collect(text: str, lexicon: Lexicon) -> Signals:
     """Find every raw signal and red flag in ``text`` (offsets are offsets in ``text``)."""
-    sig = Signals(text, _group_hits(lexicon.match(normalize(text))))
-    sig.money = find_money(text)
-    sig.entities = find_entities(text)
-    _destinations(sig, lexicon)
     folded = fold(text)
+    sig = Signals(text, _group_hits(lexicon.match(normalize(text, folded))))
+    sig.money = find_money(text, folded)
+    sig.entities = find_entities(text, folded)
+    _destinations(sig, lexicon)
     _simple_flags(sig, folded)
     _pay(sig, _fees(sig, folded))
     sig.flags = _drop_nested(sig.flags)

@@ -152,8 +152,9 @@ def _from_number(m: re.Match[str], folded: str) -> Money | None:
     return Money(amount, currency, period, idr, start, end)
 
 
-def find_money(text: str) -> list[Money]:
-    """Every money amount in ``text`` (offsets are offsets in ``text``)."""
-    folded = fold(text)
+def find_money(text: str, folded: str | None = None) -> list[Money]:
+    """Every money amount in ``text`` (offsets are offsets in ``text``); ``folded`` may pass
+    ``fold(text)`` when the caller already has it."""
+    folded = fold(text) if folded is None else folded
     found = (_from_number(m, folded) for m in _NUMBER_RE.finditer(folded))
     return [money for money in found if money is not None]

@@ -33,7 +33,10 @@ _UNITS = frozenset({"juta", "ribu", "bulan", "tahun", "hari", "minggu", "orang",
 # Three or more single letters separated by single spaces: "k a m b o j a".
 _SPACED_RE = re.compile(r"\b[a-z](?: [a-z]\b){2,}")  # run only when the hint matches
 _SPACED_HINT = re.compile(r" [a-z] [a-z](?![a-z])")
-_TRIPLES = tuple(c * 3 for c in "abcdefghijklmnopqrstuvwxyz")
+_ACCENTED_RE = re.compile("[\u00c0-\u024f\u0131]")
+# Letters people stretch for emphasis ("gratisss", "kerjaaa", "cepattt"); checking a few
+# substrings is much cheaper than a back-reference regex over the whole post.
+_TRIPLES = tuple(c * 3 for c in "aeiouy" + "hkmnrstg")
 # A letter written three or more times in a row: "gratisss", "kerjaaa".
 _REPEAT_RE = re.compile(r"([a-z])\1{2,}")
 
@@ -78,6 +81,8 @@ def fold(text: str) -> str:
         return low
     if len(low) != len(text):  # "İ".lower() is two characters; keep one per char
         low = "".join(ch.lower()[:1] for ch in text)
+    if _ACCENTED_RE.search(low) is None:  # translate() with a dict is slow; skip when useless
+        return low
     return low.translate(_accent_table())
 
 
@@ -131,9 +136,12 @@ def rewrite(
     return Normalized("".join(parts), tuple(new_starts), tuple(new_ends))
 
 
-def normalize(text: str) -> Normalized:
-    """Fold, undo leetspeak, join spaced letters and squeeze repeats; see module docstring."""
-    norm = Normalized(_unleet(fold(text)))
+def normalize(text: str, folded: str | None = None) -> Normalized:
+    """Fold, undo leetspeak, join spaced letters and squeeze repeats; see module docstring.
+
+    ``folded`` may pass ``fold(text)`` when the caller already has it.
+    """
+    norm = Normalized(_unleet(fold(text) if folded is None else folded))
     # Cheap checks first: most posts have neither spaced letters nor tripled letters.
     if _SPACED_HINT.search(norm.text):
         norm = rewrite(norm, _SPACED_RE, lambda m: m.group().replace(" ", ""))
