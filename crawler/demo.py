@@ -67,13 +67,17 @@ def summarise(config: Config, report: CycleReport, mail_folder: Path | None,
               echo: Callable[[str], None]) -> None:
     echo(f"Classified {report.classified} posts; {report.flagged} flagged as suspicious:")
     with store.connect(config.db_path) as db:
-        for row in store.flagged_posts(db):
-            excerpt = " ".join((row["excerpt"] or "").split())[:80]
-            echo(f"  {row['score']:.2f}  {row['key']}  {excerpt}")
+        flagged = store.flagged_posts(db)
+        alerts = store.status_counts(db)["alerts"]
+    for row in flagged:
+        excerpt = " ".join((row["excerpt"] or "").split())[:80]
+        echo(f"  {row['score']:.2f}  {row['key']}  {excerpt}")
     echo(f"Evidence captured for {report.captured} posts in {config.evidence_dir}")
-    sent = report.delivery
     where = f"saved in {mail_folder}" if mail_folder else f"sent via {config.smtp.host}"
-    echo(f"Alert emails: {sent.sent} sent ({where}), {sent.retried} queued, {sent.failed} failed")
+    echo(f"Alert emails: {alerts.get('sent', 0)} sent ({where}), {alerts.get('queued', 0)} "
+         f"queued for retry, {alerts.get('failed', 0)} failed")
+    if report.delivery.errors:
+        echo(f"  last delivery error: {report.delivery.errors[-1]}")
     echo(f"Database: {config.db_path}")
     echo("Check a bundle with: pantau verify <evidence folder>;"
          " review with: pantau review list")

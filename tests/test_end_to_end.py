@@ -122,7 +122,7 @@ def test_smtp_down_then_back_sends_each_alert_exactly_once(tmp_path: Path) -> No
     result = pantau("demo", "--once", env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     with store.connect(tmp_path / "pantau.db") as db:
-        queued = list(db.query("SELECT * FROM alerts WHERE status = 'queued'"))
+        queued = list(db.query("SELECT * FROM alerts WHERE status = 'queued' ORDER BY id"))
     assert queued and queued[0]["last_error"], "the first try failed and said why"
     with MailSink(tmp_path / "inbox") as sink:
         env["PANTAU_SMTP_PORT"] = str(sink.port)
