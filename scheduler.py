@@ -45,22 +45,41 @@ class Service:
             if not source.enabled:
                 log.info("source %s is disabled", source.name)
                 continue
-            trigger = IntervalTrigger(minutes=source.interval_minutes,
-                                      jitter=int(source.jitter_seconds), timezone=UTC)
-            self.scheduler.add_job(self.run_source, trigger, args=[source], id=source.name,
-                                   name=f"crawl {source.name}", next_run_time=start,
-                                   max_instances=1, coalesce=True, misfire_grace_time=None)
-        self.scheduler.add_job(self.retry_deliveries, IntervalTrigger(
-            minutes=DELIVERY_INTERVAL_MINUTES, timezone=UTC), id="deliver",
-            name="deliver queued alerts", max_instances=1, coalesce=True)
+            trigger = IntervalTrigger(
+                minutes=source.interval_minutes, jitter=int(source.jitter_seconds), timezone=UTC
+            )
+            self.scheduler.add_job(
+                self.run_source,
+                trigger,
+                args=[source],
+                id=source.name,
+                name=f"crawl {source.name}",
+                next_run_time=start,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
+        self.scheduler.add_job(
+            self.retry_deliveries,
+            IntervalTrigger(minutes=DELIVERY_INTERVAL_MINUTES, timezone=UTC),
+            id="deliver",
+            name="deliver queued alerts",
+            max_instances=1,
+            coalesce=True,
+        )
 
     def run_source(self, source: Source) -> None:
         """One job: crawl, then the stages. Never raises, so one source cannot stop others."""
         try:
             result = self.crawls.run(source)
-            log.info("source %s: %s, %d posts (%d new)%s", source.name, result.status,
-                     result.items_scraped, result.items_new,
-                     f" — {result.reason}" if result.status != "ok" else "")
+            log.info(
+                "source %s: %s, %d posts (%d new)%s",
+                source.name,
+                result.status,
+                result.items_scraped,
+                result.items_new,
+                f" — {result.reason}" if result.status != "ok" else "",
+            )
             self.run_stages()
         except Exception:
             log.exception("source %s: the job failed", source.name)
@@ -74,8 +93,12 @@ class Service:
             with self._stage_lock, store.connect(self.config.db_path) as db:
                 report = deliver(db, self.config.smtp)
             if report.sent or report.retried or report.failed:
-                log.info("delivery: %d sent, %d retried, %d failed",
-                         report.sent, report.retried, report.failed)
+                log.info(
+                    "delivery: %d sent, %d retried, %d failed",
+                    report.sent,
+                    report.retried,
+                    report.failed,
+                )
         except Exception:
             log.exception("delivery job failed")
 

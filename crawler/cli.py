@@ -124,8 +124,10 @@ def crawl(config_path: str | None, source_name: str) -> None:
     if source is None:
         raise ConfigError("sources", f"no source named {source_name!r}")
     result = CrawlRunner(config).run(source)
-    click.echo(f"{result.source}: {result.status} ({result.items_scraped} posts, "
-               f"{result.items_new} new){': ' + str(result.reason) if result.status != 'ok' else ''}")
+    click.echo(
+        f"{result.source}: {result.status} ({result.items_scraped} posts, "
+        f"{result.items_new} new){': ' + str(result.reason) if result.status != 'ok' else ''}"
+    )
     with store.connect(config.db_path) as db:
         process(db, config)
     if result.status != "ok":
@@ -133,12 +135,27 @@ def crawl(config_path: str | None, source_name: str) -> None:
 
 
 @main.command()
-@click.option("--input", "input_path", type=click.Path(dir_okay=False, allow_dash=True),
-              default="-", help="JSON Lines with at least id and text (default: stdin).")
-@click.option("--output", "output_path", type=click.Path(dir_okay=False, allow_dash=True),
-              default="-", help="Where to write verdicts as JSON Lines (default: stdout).")
-@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False),
-              default=None, help="A model made by `pantau train` to blend with the indicators.")
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    help="JSON Lines with at least id and text (default: stdin).",
+)
+@click.option(
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    help="Where to write verdicts as JSON Lines (default: stdout).",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="A model made by `pantau train` to blend with the indicators.",
+)
 def classify(input_path: str, output_path: str, model_path: str | None) -> None:
     """Classify posts from JSON Lines: {"id", "text", ...} -> {"id", "score", "label",
     "indicators"}.
@@ -150,11 +167,15 @@ def classify(input_path: str, output_path: str, model_path: str | None) -> None:
     from classifiers import classify as classify_post
 
     model = _load_model(model_path)
-    with click.open_file(input_path, encoding="utf-8") as src, \
-            click.open_file(output_path, "w", encoding="utf-8") as out:
+    with (
+        click.open_file(input_path, encoding="utf-8") as src,
+        click.open_file(output_path, "w", encoding="utf-8") as out,
+    ):
         for number, row in _read_jsonl(src, input_path):
             verdict = classify_post(row, model=model).to_dict()
-            out.write(json.dumps({"id": row.get("id", number), **verdict}, ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps({"id": row.get("id", number), **verdict}, ensure_ascii=False) + "\n"
+            )
 
 
 def _read_jsonl(src: IO[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -236,10 +257,14 @@ def status(config_path: str | None) -> None:
     click.echo(f"database: {config.db_path}")
     for source in counts["sources"]:
         error = f" — {source['last_error']}" if source["last_error"] else ""
-        click.echo(f"source {source['name']}: last run {source['last_run_at'] or 'never'} "
-                   f"{source['last_status'] or ''}{error}")
-    click.echo(f"posts {counts['posts']}, suspicious {counts['suspicious']}, "
-               f"evidence {counts['evidence']}, alerts {counts['alerts'] or 'none'}")
+        click.echo(
+            f"source {source['name']}: last run {source['last_run_at'] or 'never'} "
+            f"{source['last_status'] or ''}{error}"
+        )
+    click.echo(
+        f"posts {counts['posts']}, suspicious {counts['suspicious']}, "
+        f"evidence {counts['evidence']}, alerts {counts['alerts'] or 'none'}"
+    )
 
 
 @main.group()
@@ -270,8 +295,10 @@ def review_list(config_path: str | None, limit: int) -> None:
         click.echo("no flagged posts")
     for row in rows:
         excerpt = " ".join((row["excerpt"] or "").split())
-        click.echo(f"{row['score']:.2f}  {row['key']}  [{row['decision'] or 'unreviewed'}; "
-                   f"alert {row['alert_status'] or 'none'}]  {excerpt}")
+        click.echo(
+            f"{row['score']:.2f}  {row['key']}  [{row['decision'] or 'unreviewed'}; "
+            f"alert {row['alert_status'] or 'none'}]  {excerpt}"
+        )
 
 
 @review.command("mark")
@@ -280,8 +307,9 @@ def review_list(config_path: str | None, limit: int) -> None:
 @click.argument("decision", type=click.Choice(["confirmed", "false-positive"]))
 @click.option("--note", default=None, help="Why (kept with the decision).")
 @click.option("--reviewer", default=None, help="Who decided (default: $USER).")
-def review_mark(config_path: str | None, post_id: str, decision: str, note: str | None,
-                reviewer: str | None) -> None:
+def review_mark(
+    config_path: str | None, post_id: str, decision: str, note: str | None, reviewer: str | None
+) -> None:
     """Mark a post confirmed or false-positive. A false positive is never alerted again.
 
     POST_ID is the key shown by `review list` (telegram:chan/42) or the bare post id.
@@ -293,8 +321,9 @@ def review_mark(config_path: str | None, post_id: str, decision: str, note: str 
     config = get_config(config_path)
     with store.connect(config.db_path) as db:
         key = _resolve_post(db, post_id)
-        store.add_review(db, key, decision.replace("-", "_"), note,
-                         reviewer or os.environ.get("USER"))
+        store.add_review(
+            db, key, decision.replace("-", "_"), note, reviewer or os.environ.get("USER")
+        )
     click.echo(f"{key}: {decision}")
 
 

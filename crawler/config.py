@@ -154,7 +154,9 @@ def _smtp(raw: Mapping[str, Any], env: Mapping[str, str]) -> SmtpConfig:
         merged["port"] = _env_int(env["PANTAU_SMTP_PORT"], "PANTAU_SMTP_PORT")
     security = _str(merged, "security", "none", prefix="smtp.")
     if security not in SECURITY:
-        raise ConfigError("smtp.security", f"must be one of {', '.join(SECURITY)}, not {security!r}")
+        raise ConfigError(
+            "smtp.security", f"must be one of {', '.join(SECURITY)}, not {security!r}"
+        )
     sender = _str(merged, "sender", "pantau@localhost", prefix="smtp.")
     if not _EMAIL.match(sender):
         raise ConfigError("smtp.sender", f"not an email address: {sender!r}")
@@ -204,7 +206,9 @@ def _source(raw: Any, index: int) -> Source:
         raise ConfigError(prefix + "name", "required; letters, digits, '.', '_' or '-' only")
     spider = _str(raw, "spider", "", prefix=prefix)
     if spider not in SPIDERS:
-        raise ConfigError(prefix + "spider", f"unknown spider {spider!r}; known: {', '.join(SPIDERS)}")
+        raise ConfigError(
+            prefix + "spider", f"unknown spider {spider!r}; known: {', '.join(SPIDERS)}"
+        )
     args = _table(raw, "args", prefix=prefix)
     for key, value in args.items():
         if not isinstance(value, str | int):
@@ -225,7 +229,9 @@ def _source(raw: Any, index: int) -> Source:
 def _check_keys(prefix: str, raw: Mapping[str, Any], allowed: set[str]) -> None:
     for key in raw:
         if key not in allowed:
-            raise ConfigError(prefix + key, f"unknown setting; expected one of {', '.join(sorted(allowed))}")
+            raise ConfigError(
+                prefix + key, f"unknown setting; expected one of {', '.join(sorted(allowed))}"
+            )
 
 
 def _table(raw: Mapping[str, Any], key: str, prefix: str = "") -> Mapping[str, Any]:

@@ -37,8 +37,9 @@ class CrawlResult:
 class CrawlRunner:
     """Starts crawl processes and can stop all of them (on SIGTERM of the service)."""
 
-    def __init__(self, config: Config, timeout_seconds: float = 1800,
-                 log_level: str = "INFO") -> None:
+    def __init__(
+        self, config: Config, timeout_seconds: float = 1800, log_level: str = "INFO"
+    ) -> None:
         self.config = config
         self.timeout_seconds = timeout_seconds
         self.log_level = log_level
@@ -84,7 +85,9 @@ class CrawlRunner:
         try:
             return child.wait(timeout=self.timeout_seconds)
         except subprocess.TimeoutExpired:
-            log.error("crawl %s: no result after %ss, stopping it", source.name, self.timeout_seconds)
+            log.error(
+                "crawl %s: no result after %ss, stopping it", source.name, self.timeout_seconds
+            )
             child.kill()
             return child.wait()
         finally:
@@ -104,8 +107,10 @@ def _last_run_id(db: Any) -> int:
 
 def _result(db: Any, source: Source, before: int, returncode: int) -> CrawlResult:
     rows = list(
-        db.query("SELECT * FROM runs WHERE id > ? AND source = ? ORDER BY id DESC LIMIT 1",
-                 [before, source.name])
+        db.query(
+            "SELECT * FROM runs WHERE id > ? AND source = ? ORDER BY id DESC LIMIT 1",
+            [before, source.name],
+        )
     )
     if rows and rows[0]["status"] != "running":
         run = rows[0]

@@ -25,8 +25,13 @@ DEMO_CHANNEL = "lokerluarnegeri_demo"
 
 def demo_config(config: Config, base_url: str, smtp: SmtpConfig) -> Config:
     """The operator's configuration with the demo source and mail server in place."""
-    source = Source(name="demo", spider="telegram", interval_minutes=5, jitter_seconds=0,
-                    args={"channel": DEMO_CHANNEL, "base_url": base_url, "max_pages": "3"})
+    source = Source(
+        name="demo",
+        spider="telegram",
+        interval_minutes=5,
+        jitter_seconds=0,
+        args={"channel": DEMO_CHANNEL, "base_url": base_url, "max_pages": "3"},
+    )
     return dataclasses.replace(config, sources=(source,), smtp=smtp)
 
 
@@ -42,8 +47,9 @@ def mail_server(config: Config, env: Mapping[str, str]) -> Iterator[tuple[SmtpCo
         yield smtp, folder
 
 
-def run_demo(config: Config, env: Mapping[str, str], *, once: bool,
-             echo: Callable[[str], None] = print) -> CycleReport:
+def run_demo(
+    config: Config, env: Mapping[str, str], *, once: bool, echo: Callable[[str], None] = print
+) -> CycleReport:
     """Run one demo cycle (and keep watching unless ``once``)."""
     with serve_replica() as site, mail_server(config, env) as (smtp, mail_folder):
         config = demo_config(config, site.base_url, smtp)
@@ -57,14 +63,17 @@ def run_demo(config: Config, env: Mapping[str, str], *, once: bool,
 
 def cycle(config: Config, echo: Callable[[str], None]) -> CycleReport:
     result = CrawlRunner(config, timeout_seconds=300, log_level="WARNING").run(config.sources[0])
-    echo(f"Crawl: {result.status}, {result.items_scraped} posts ({result.items_new} new)"
-         + (f": {result.reason}" if result.status != "ok" else ""))
+    echo(
+        f"Crawl: {result.status}, {result.items_scraped} posts ({result.items_new} new)"
+        + (f": {result.reason}" if result.status != "ok" else "")
+    )
     with store.connect(config.db_path) as db:
         return process(db, config, ignore_backoff=True)
 
 
-def summarise(config: Config, report: CycleReport, mail_folder: Path | None,
-              echo: Callable[[str], None]) -> None:
+def summarise(
+    config: Config, report: CycleReport, mail_folder: Path | None, echo: Callable[[str], None]
+) -> None:
     echo(f"Classified {report.classified} posts; {report.flagged} flagged as suspicious:")
     with store.connect(config.db_path) as db:
         flagged = store.flagged_posts(db)
@@ -74,13 +83,14 @@ def summarise(config: Config, report: CycleReport, mail_folder: Path | None,
         echo(f"  {row['score']:.2f}  {row['key']}  {excerpt}")
     echo(f"Evidence captured for {report.captured} posts in {config.evidence_dir}")
     where = f"saved in {mail_folder}" if mail_folder else f"sent via {config.smtp.host}"
-    echo(f"Alert emails: {alerts.get('sent', 0)} sent ({where}), {alerts.get('queued', 0)} "
-         f"queued for retry, {alerts.get('failed', 0)} failed")
+    echo(
+        f"Alert emails: {alerts.get('sent', 0)} sent ({where}), {alerts.get('queued', 0)} "
+        f"queued for retry, {alerts.get('failed', 0)} failed"
+    )
     if report.delivery.errors:
         echo(f"  last delivery error: {report.delivery.errors[-1]}")
     echo(f"Database: {config.db_path}")
-    echo("Check a bundle with: pantau verify <evidence folder>;"
-         " review with: pantau review list")
+    echo("Check a bundle with: pantau verify <evidence folder>; review with: pantau review list")
 
 
 def watch(config: Config, echo: Callable[[str], None]) -> None:

@@ -33,7 +33,9 @@ class CycleReport:
     flagged_keys: tuple[str, ...] = field(default=())
 
 
-def classify_pending(db: Database, *, model: Any = None, limit: int = 5000) -> tuple[int, list[str]]:
+def classify_pending(
+    db: Database, *, model: Any = None, limit: int = 5000
+) -> tuple[int, list[str]]:
     """Classify new and changed posts; return how many, and the keys labelled suspicious."""
     posts = list(store.posts_to_classify(db, limit))
     flagged = []
@@ -68,6 +70,12 @@ def process(
     report = deliver(db, config.smtp, now=now, ignore_backoff=ignore_backoff)
     log.info(
         "cycle: %d classified, %d flagged, %d captured, %d queued, %d sent, %d retried, %d failed",
-        classified, len(flagged), captured, queued, report.sent, report.retried, report.failed,
+        classified,
+        len(flagged),
+        captured,
+        queued,
+        report.sent,
+        report.retried,
+        report.failed,
     )
     return CycleReport(classified, len(flagged), captured, queued, report, tuple(flagged))

@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from contextlib import contextmanager
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -398,7 +398,9 @@ def queue_alert(
     return cursor.rowcount == 1
 
 
-def alerts_due(db: Database, now: datetime | None = None, ignore_backoff: bool = False) -> list[dict[str, Any]]:
+def alerts_due(
+    db: Database, now: datetime | None = None, ignore_backoff: bool = False
+) -> list[dict[str, Any]]:
     """Queued alerts whose next try is due (all queued ones with ``ignore_backoff``),
     leaving out posts that a reviewer has since marked false positive."""
     fp = _FALSE_POSITIVE.format(col="alerts.post_key")
@@ -508,14 +510,20 @@ def flagged_posts(db: Database, limit: int = 50) -> list[dict[str, Any]]:
 
 def status_counts(db: Database) -> dict[str, Any]:
     """Counts an operator wants at a glance: posts, verdicts, evidence, alert states."""
-    alerts = {row["status"]: row["n"] for row in db.query(
-        "SELECT status, count(*) AS n FROM alerts GROUP BY status")}
+    alerts = {
+        row["status"]: row["n"]
+        for row in db.query("SELECT status, count(*) AS n FROM alerts GROUP BY status")
+    }
     return {
         "posts": count_rows(db, "posts"),
-        "suspicious": int(next(iter(db.query(
-            "SELECT count(*) AS n FROM verdicts WHERE label = 'suspicious'")))["n"]),
-        "evidence": int(next(iter(db.query(
-            "SELECT count(*) AS n FROM evidence WHERE status = 'ok'")))["n"]),
+        "suspicious": int(
+            next(iter(db.query("SELECT count(*) AS n FROM verdicts WHERE label = 'suspicious'")))[
+                "n"
+            ]
+        ),
+        "evidence": int(
+            next(iter(db.query("SELECT count(*) AS n FROM evidence WHERE status = 'ok'")))["n"]
+        ),
         "alerts": alerts,
         "sources": list(db.query("SELECT * FROM sources ORDER BY name")),
     }

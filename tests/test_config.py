@@ -40,7 +40,11 @@ def test_environment_overrides(tmp_path: Path) -> None:
     }
     config = load_config(REPO / "pantau.example.toml", env)
     assert config.data_dir == tmp_path
-    assert (config.smtp.host, config.smtp.port, config.smtp.password) == ("127.0.0.1", 2525, "rahasia")
+    assert (config.smtp.host, config.smtp.port, config.smtp.password) == (
+        "127.0.0.1",
+        2525,
+        "rahasia",
+    )
 
 
 def test_config_path_from_environment() -> None:
@@ -62,12 +66,21 @@ def test_config_path_from_environment() -> None:
         ({"browser": {"timeout_seconds": 0}}, {}, "browser.timeout_seconds"),
         ({"sources": [{"name": "a", "spider": "facebook"}]}, {}, "sources[0].spider"),
         ({"sources": [{"spider": "telegram"}]}, {}, "sources[0].name"),
-        ({"sources": [{"name": "a", "spider": "telegram", "interval_minutes": -1}]}, {},
-         "sources[0].interval_minutes"),
-        ({"sources": [{"name": "a", "spider": "telegram"}, {"name": "a", "spider": "telegram"}]},
-         {}, "sources[1].name"),
-        ({"sources": [{"name": "a", "spider": "telegram", "args": {"x": [1]}}]}, {},
-         "sources[0].args.x"),
+        (
+            {"sources": [{"name": "a", "spider": "telegram", "interval_minutes": -1}]},
+            {},
+            "sources[0].interval_minutes",
+        ),
+        (
+            {"sources": [{"name": "a", "spider": "telegram"}, {"name": "a", "spider": "telegram"}]},
+            {},
+            "sources[1].name",
+        ),
+        (
+            {"sources": [{"name": "a", "spider": "telegram", "args": {"x": [1]}}]},
+            {},
+            "sources[0].args.x",
+        ),
         ({}, {"PANTAU_SMTP_PORT": "smtp"}, "PANTAU_SMTP_PORT"),
         ({"colour": "blue"}, {}, "colour"),
     ],
@@ -91,7 +104,9 @@ def test_command_prints_one_line_without_traceback(tmp_path: Path) -> None:
     path.write_text('[smtp]\nport = "lima"\n')
     result = subprocess.run(
         [sys.executable, "-m", "crawler", "status", "--config", str(path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [

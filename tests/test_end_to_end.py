@@ -27,11 +27,17 @@ pytestmark = pytest.mark.browser
 DEMO_CHANNEL = "lokerluarnegeri_demo"
 
 
-def pantau(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
-           stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def pantau(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "crawler", *args], capture_output=True, text=True,
-        env={**os.environ, **(env or {})}, timeout=timeout, input=stdin, check=False,
+        [sys.executable, "-m", "crawler", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        input=stdin,
+        check=False,
     )
 
 
@@ -45,8 +51,10 @@ def wait_for(condition: Callable[[], bool], timeout: float = 120, what: str = "c
 
 
 def read_mail(folder: Path) -> list[EmailMessage]:
-    return [email.message_from_bytes(p.read_bytes(), policy=default_policy)  # type: ignore[misc]
-            for p in sorted(folder.glob("*.eml"))]
+    return [
+        email.message_from_bytes(p.read_bytes(), policy=default_policy)  # type: ignore[misc]
+        for p in sorted(folder.glob("*.eml"))
+    ]
 
 
 def dead_port() -> int:
@@ -56,14 +64,18 @@ def dead_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def demo_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
     data = tmp_path_factory.mktemp("demo")
     result = pantau("demo", "--once", env={"PANTAU_DATA_DIR": str(data)})
     assert result.returncode == 0, result.stderr[-3000:]
     return data, result
 
 
-def test_demo_cycle_emails_every_flagged_post(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+def test_demo_cycle_emails_every_flagged_post(
+    demo_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     data, result = demo_run
     with store.connect(data / "pantau.db") as db:
         flagged = [row["key"] for row in store.flagged_posts(db)]
@@ -76,7 +88,9 @@ def test_demo_cycle_emails_every_flagged_post(demo_run: tuple[Path, subprocess.C
     assert str(data / "mail") in result.stdout
 
 
-def test_demo_email_carries_screenshot_and_manifest(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+def test_demo_email_carries_screenshot_and_manifest(
+    demo_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     data, _ = demo_run
     message = read_mail(data / "mail")[0]
     names = {part.get_filename() for part in message.iter_attachments()}
@@ -91,7 +105,9 @@ def test_demo_evidence_verifies_and_a_changed_byte_is_caught(
 ) -> None:
     data, _ = demo_run
     with store.connect(data / "pantau.db") as db:
-        bundles = [Path(r["path"]) for r in db.query("SELECT path FROM evidence WHERE status = 'ok'")]
+        bundles = [
+            Path(r["path"]) for r in db.query("SELECT path FROM evidence WHERE status = 'ok'")
+        ]
     assert bundles
     for bundle in bundles:
         ok = pantau("verify", str(bundle))
@@ -108,7 +124,7 @@ def test_demo_evidence_verifies_and_a_changed_byte_is_caught(
 
 
 def test_script_in_a_post_never_reaches_the_email_as_markup(
-    demo_run: tuple[Path, subprocess.CompletedProcess[str]]
+    demo_run: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
     data, _ = demo_run
     for message in read_mail(data / "mail"):
@@ -117,8 +133,11 @@ def test_script_in_a_post_never_reaches_the_email_as_markup(
 
 
 def test_smtp_down_then_back_sends_each_alert_exactly_once(tmp_path: Path) -> None:
-    env = {"PANTAU_DATA_DIR": str(tmp_path), "PANTAU_SMTP_HOST": "127.0.0.1",
-           "PANTAU_SMTP_PORT": str(dead_port())}
+    env = {
+        "PANTAU_DATA_DIR": str(tmp_path),
+        "PANTAU_SMTP_HOST": "127.0.0.1",
+        "PANTAU_SMTP_PORT": str(dead_port()),
+    }
     result = pantau("demo", "--once", env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     with store.connect(tmp_path / "pantau.db") as db:
@@ -146,10 +165,14 @@ def test_service_runs_sources_survives_a_failing_one_and_stops_on_sigterm(tmp_pa
             f'[sources.args]\nchannel = "tidak_ada_channel"\nbase_url = "{site.base_url}"\n'
             '[[sources]]\nname = "demo"\nspider = "telegram"\njitter_seconds = 0\n'
             f'[sources.args]\nchannel = "{DEMO_CHANNEL}"\nbase_url = "{site.base_url}"\n'
-            'max_pages = 3\n'
+            "max_pages = 3\n"
         )
-        service = subprocess.Popen([sys.executable, "-m", "crawler", "run", "--config", str(config)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        service = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "run", "--config", str(config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             wait_for(lambda: any((tmp_path / "inbox").glob("*.eml")), timeout=240, what="an alert")
             wait_for(lambda: _finished_runs(tmp_path) >= 2, what="both runs to finish")
@@ -172,7 +195,9 @@ def _finished_runs(data: Path) -> int:
         return len(list(db.query("SELECT id FROM runs WHERE status != 'running'")))
 
 
-def test_review_marks_a_post_and_lists_it(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+def test_review_marks_a_post_and_lists_it(
+    demo_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     data, _ = demo_run
     env = {"PANTAU_DATA_DIR": str(data)}
     listing = pantau("review", "list", env=env)
@@ -185,16 +210,20 @@ def test_review_marks_a_post_and_lists_it(demo_run: tuple[Path, subprocess.Compl
 
 
 def test_review_of_unknown_post_is_one_line(tmp_path: Path) -> None:
-    result = pantau("review", "mark", "telegram:tidak/1", "confirmed",
-                    env={"PANTAU_DATA_DIR": str(tmp_path)})
+    result = pantau(
+        "review", "mark", "telegram:tidak/1", "confirmed", env={"PANTAU_DATA_DIR": str(tmp_path)}
+    )
     assert result.returncode == 2
     assert result.stderr.strip().startswith("pantau: error: no stored post")
 
 
 def test_classify_reads_and_writes_json_lines() -> None:
     rows = [
-        {"id": "a", "text": "Dibutuhkan admin CS di Kamboja, gaji 15jt, tanpa pengalaman, "
-                            "tiket ditanggung, berangkat cepat cukup KTP. WA +855 12 345 678"},
+        {
+            "id": "a",
+            "text": "Dibutuhkan admin CS di Kamboja, gaji 15jt, tanpa pengalaman, "
+            "tiket ditanggung, berangkat cepat cukup KTP. WA +855 12 345 678",
+        },
         {"id": "b", "text": "Toko roti di Bandung mencari kasir, lamaran ke alamat toko."},
     ]
     result = pantau("classify", stdin="\n".join(json.dumps(r) for r in rows) + "\n")

@@ -143,5 +143,8 @@ def test_run_outcome_is_recorded_on_its_source(db: Database) -> None:
     run_id = store.start_run(db, "telegram", "demo")
     store.finish_run(db, run_id, "failed", "channel has no public preview", {"scraped": 0})
     source = next(iter(db.query("SELECT * FROM sources")))
-    assert (source["last_status"], source["last_error"]) == ("failed", "channel has no public preview")
+    assert (source["last_status"], source["last_error"]) == (
+        "failed",
+        "channel has no public preview",
+    )
     assert store.get_run(db, run_id)["status"] == "failed"
