@@ -59,8 +59,8 @@ def throughput(model: TextModel, texts: Sequence[str], repeat: int = 3) -> float
     return len(texts) / best
 
 
-def measure(path: Path, folds: int = 5, seed: int = 0) -> dict[str, Any]:
-    """Cross-validated figures for the fraud class, plus throughput."""
+def measure(path: Path, folds: int = 5, seed: int = 0, speed: bool = True) -> dict[str, Any]:
+    """Cross-validated figures for the fraud class, plus throughput when ``speed``."""
     rows = read_labelled(path)
     texts, y = [r.text for r in rows], np.asarray([r.label for r in rows])
     reports, flagged, pooled = [], np.zeros(len(y), bool), np.zeros(len(y))
@@ -81,7 +81,7 @@ def measure(path: Path, folds: int = 5, seed: int = 0) -> dict[str, Any]:
         "mean_fold_f1": float(np.mean([r.f1 for r in reports])),
         "pr_auc": evaluate(y.tolist(), pooled.tolist()).pr_auc,
         "mean_fold_pr_auc": float(np.mean([r.pr_auc for r in reports])),
-        "throughput": _throughputs(model, texts),
+        "throughput": _throughputs(model, texts) if speed else {},
     }
 
 
@@ -100,12 +100,13 @@ def _throughputs(model: TextModel, texts: list[str]) -> dict[str, Any]:
 @click.option("--folds", default=5, show_default=True, help="Outer stratified CV folds.")
 @click.option("--seed", default=0, show_default=True, help="Seed of splits and model.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def main(path: Path, folds: int, seed: int, as_json: bool) -> None:
+@click.option("--no-speed", is_flag=True, help="Skip the throughput measurement.")
+def main(path: Path, folds: int, seed: int, as_json: bool, no_speed: bool) -> None:
     """Cross-validate the text model on a DIFrauD JSONL file (text, label 1 = fraud).
 
     Example: python bench/eval_difraud.py ../shared/eval/difraud_job_scams_validation.jsonl
     """
-    figures = measure(path, folds, seed)
+    figures = measure(path, folds, seed, speed=not no_speed)
     if as_json:
         click.echo(json.dumps(figures))
         return

@@ -160,8 +160,13 @@ def _indicator_rates(
         (on_pos if is_pos else on_neg).update(set(codes))
     n_pos, n_neg = int(y.sum()), int((~y).sum())
     return tuple(
-        IndicatorRate(code, on_pos[code], on_neg[code], _ratio(on_pos[code], n_pos),
-                      _ratio(on_neg[code], n_neg))  # fmt: skip
+        IndicatorRate(
+            code,
+            on_pos[code],
+            on_neg[code],
+            _ratio(on_pos[code], n_pos),
+            _ratio(on_neg[code], n_neg),
+        )  # fmt: skip
         for code in sorted(on_pos.keys() | on_neg.keys())
     )
 

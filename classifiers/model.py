@@ -142,7 +142,7 @@ def _char_features(enc: _Encoded, ngrams: tuple[int, int], bits: int) -> tuple[A
         ok &= doc == enc.doc_of(end - 1)
         docs.append(doc[ok])
         cols.append(_bucket(enc.substring_hash(begin[ok], end[ok]), n, bits))
-    return np.concatenate(docs), np.concatenate(cols)
+    return _joined(docs), _joined(cols)
 
 
 def _word_features(enc: _Encoded, ngrams: tuple[int, int], bits: int) -> tuple[Any, Any]:
@@ -150,18 +150,27 @@ def _word_features(enc: _Encoded, ngrams: tuple[int, int], bits: int) -> tuple[A
     spaces = np.flatnonzero(enc.codes == np.uint64(ord(" ") + 1))
     token = np.diff(spaces) > 1  # a gap of 1 is the boundary between two documents
     docs, cols = [], []
-    for n in range(ngrams[0], ngrams[1] + 1):
-        run = np.lib.stride_tricks.sliding_window_view(token, n).all(axis=1) if n > 1 else token
+    for n in range(ngrams[0], min(ngrams[1], len(token)) + 1):
+        run = np.lib.stride_tricks.sliding_window_view(token, n).all(axis=1)
         first = np.flatnonzero(run)
         begin, end = spaces[first] + 1, spaces[first + n]
         docs.append(enc.doc_of(begin))
         cols.append(_bucket(enc.substring_hash(begin, end), 100 + n, bits))
-    return np.concatenate(docs), np.concatenate(cols)
+    return _joined(docs), _joined(cols)
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
 
 def _counts(doc: np.ndarray, col: np.ndarray, n_docs: int, bits: int) -> sp.csr_matrix:
-    data = np.ones(len(doc), dtype=np.float32)
-    return sp.csr_matrix((data, (doc, col)), shape=(n_docs, 2**bits), dtype=np.float32)
+    """Count matrix in canonical CSR form. One sort of (doc, column) keys is much faster
+    than letting scipy sort each row's indices and sum duplicates."""
+    keys, counts = np.unique((doc << bits) | col, return_counts=True)
+    rows, cols = keys >> bits, keys & ((1 << bits) - 1)
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n_docs))))
+    shape = (n_docs, 2**bits)
+    return sp.csr_matrix((counts.astype(np.float32), cols, indptr), shape=shape)
 
 
 class HashedTfidf(TransformerMixin, BaseEstimator):
@@ -337,9 +346,7 @@ def _pipeline(seed: int, c: float, folds: int) -> Pipeline:
         C=c, class_weight="balanced", solver="liblinear", max_iter=2000, random_state=seed
     )
     splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    calibrated = CalibratedClassifierCV(
-        regression, method="sigmoid", cv=splits, ensemble=False
-    )
+    calibrated = CalibratedClassifierCV(regression, method="sigmoid", cv=splits, ensemble=False)
     return Pipeline([("features", HashedTfidf()), ("classify", calibrated)])
 
 
