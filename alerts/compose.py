@@ -41,6 +41,8 @@ from urllib.parse import urlsplit
 from jinja2 import FileSystemLoader, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
+from classifiers import classified_text
+
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("id", "en")
 MAX_TEXT = 5000
@@ -186,7 +188,8 @@ def _context(
     message_id: str,
 ) -> dict[str, Any]:
     indicators = list(verdict.get("indicators") or [])
-    text, truncated = cap_text(str(post.get("text") or ""))
+    # The verdict's offsets refer to the post text followed by the posters' OCR text.
+    text, truncated = cap_text(classified_text(post))
     cid = screenshot_cid(message_id) if SCREENSHOT in files else None
     return {
         "s": strings,

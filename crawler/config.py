@@ -32,6 +32,9 @@ SETTINGS: dict[str, str] = {
     "smtp.timeout_seconds": "Time limit for one SMTP conversation.",
     "alerts.recipients": "Investigators' email addresses.",
     "alerts.language": "Language of alert emails: id (default) or en.",
+    "classifier.model_path": "A model made by `pantau train`, blended with the indicators.",
+    "classifier.ocr": "Read the text of attached images (posters) with Tesseract.",
+    "classifier.ocr_languages": "Tesseract languages for posters.",
     "sources[].name": "Unique name of a watched source.",
     "sources[].spider": "Spider that crawls it (for example telegram).",
     "sources[].args": "Spider arguments (telegram: channel, max_pages, base_url).",
@@ -72,6 +75,13 @@ class AlertConfig:
 
 
 @dataclass(frozen=True)
+class ClassifierConfig:
+    model_path: Path | None = None
+    ocr: bool = True
+    ocr_languages: str = "ind+eng"
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     spider: str
@@ -87,6 +97,7 @@ class Config:
     browser: BrowserConfig
     smtp: SmtpConfig
     alerts: AlertConfig
+    classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
     sources: tuple[Source, ...] = ()
 
     @property
@@ -115,13 +126,14 @@ def load_config(path: str | Path | None, env: Mapping[str, str]) -> Config:
 
 def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     """Validate a parsed TOML document plus environment overrides into a ``Config``."""
-    _check_keys("", raw, {"data_dir", "browser", "smtp", "alerts", "sources"})
+    _check_keys("", raw, {"data_dir", "browser", "smtp", "alerts", "classifier", "sources"})
     data_dir = env.get("PANTAU_DATA_DIR") or _str(raw, "data_dir", "pantau-data")
     return Config(
         data_dir=Path(data_dir).expanduser().absolute(),
         browser=_browser(_table(raw, "browser")),
         smtp=_smtp(_table(raw, "smtp"), env),
         alerts=_alerts(_table(raw, "alerts")),
+        classifier=_classifier(_table(raw, "classifier")),
         sources=_sources(raw.get("sources", [])),
     )
 
@@ -183,6 +195,24 @@ def _alerts(raw: Mapping[str, Any]) -> AlertConfig:
     if language not in LANGUAGES:
         raise ConfigError("alerts.language", f"must be one of {', '.join(LANGUAGES)}")
     return AlertConfig(recipients=tuple(recipients), language=language)
+
+
+def _classifier(raw: Mapping[str, Any]) -> ClassifierConfig:
+    _check_keys("classifier.", raw, set(ClassifierConfig.__dataclass_fields__))
+    model = _str(raw, "model_path", "", prefix="classifier.")
+    if model and not Path(model).expanduser().is_file():
+        raise ConfigError("classifier.model_path", f"no such file: {model}")
+    ocr = raw.get("ocr", True)
+    if not isinstance(ocr, bool):
+        raise ConfigError("classifier.ocr", "must be true or false")
+    languages = _str(raw, "ocr_languages", "ind+eng", prefix="classifier.")
+    if not re.fullmatch(r"[a-z_]{3,}(\+[a-z_]{3,})*", languages):
+        raise ConfigError("classifier.ocr_languages", f"expected e.g. 'ind+eng', not {languages!r}")
+    return ClassifierConfig(
+        model_path=Path(model).expanduser().absolute() if model else None,
+        ocr=ocr,
+        ocr_languages=languages,
+    )
 
 
 def _sources(raw: Any) -> tuple[Source, ...]:

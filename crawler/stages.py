@@ -16,9 +16,12 @@ from sqlite_utils import Database
 
 from alerts.outbox import DeliveryReport, deliver, queue_alerts
 from classifiers import classify
+from classifiers.ocr import OcrError, ocr_image
+from classifiers.reposts import RepostIndex
 from crawler import store
 from crawler.config import Config
 from crawler.evidence import Capturer, capture_pending
+from crawler.media import MediaError, fetch_image
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +36,39 @@ class CycleReport:
     flagged_keys: tuple[str, ...] = field(default=())
 
 
+def read_posters(db: Database, keys: list[str], languages: str = "ind+eng") -> int:
+    """OCR the images of posts ``keys`` not read before; failures are kept as errors so
+    that a broken image is not fetched again on every pass."""
+    urls = store.images_without_text(db, keys)
+    for url in urls:
+        try:
+            text = ocr_image(fetch_image(url), languages=languages)
+            store.save_image_text(db, url, text)
+        except (MediaError, OcrError) as exc:
+            log.warning("poster %s: %s", url, exc)
+            store.save_image_text(db, url, "", error=str(exc))
+    return len(urls)
+
+
 def classify_pending(
-    db: Database, *, model: Any = None, limit: int = 5000
+    db: Database, config: Config | None = None, *, model: Any = None, limit: int = 5000
 ) -> tuple[int, list[str]]:
-    """Classify new and changed posts; return how many, and the keys labelled suspicious."""
+    """OCR posters, classify new and changed posts, link their contacts and reposts;
+    return how many were classified, and the keys labelled suspicious."""
     posts = list(store.posts_to_classify(db, limit))
+    if config is not None and config.classifier.ocr:
+        read_posters(db, [p["key"] for p in posts], config.classifier.ocr_languages)
+    reposts = RepostIndex.rebuild(store.cluster_texts(db)) if posts else None
     flagged = []
     for post in posts:
-        verdict = classify(post, model=model)
-        store.save_verdict(db, post["key"], verdict.to_dict(), post["content_hash"])
-        if verdict.label == "suspicious":
+        post["images_text"] = store.images_text(db, post["images"])
+        verdict = classify(post, model=model).to_dict()
+        with db.atomic():
+            store.save_verdict(db, post["key"], verdict, post["content_hash"])
+            store.save_entities(db, post["key"], verdict["entities"])
+            if reposts is not None:
+                store.set_cluster(db, post["key"], reposts.add(post["key"], post["text"]))
+        if verdict["label"] == "suspicious":
             flagged.append(post["key"])
     return len(posts), flagged
 
@@ -64,7 +90,7 @@ def process(
     ignore_backoff: bool = False,
 ) -> CycleReport:
     """Run every stage after crawling once."""
-    classified, flagged = classify_pending(db, model=model)
+    classified, flagged = classify_pending(db, config, model=model)
     captured = capture(db, config)
     queued = queue_alerts(db, config.alerts, config.smtp.sender, now=now)
     report = deliver(db, config.smtp, now=now, ignore_backoff=ignore_backoff)

@@ -91,6 +91,33 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_intelligence(db: Database) -> None:
+    """OCR text of images, contact entities linking posts into networks, repost
+    clusters, and the licensed-agency list that operators import."""
+    db.executescript(
+        """
+        CREATE TABLE image_texts (
+            url TEXT PRIMARY KEY, text TEXT NOT NULL DEFAULT '', error TEXT, ocr_at TEXT NOT NULL
+        );
+        CREATE TABLE entities (
+            id INTEGER PRIMARY KEY, kind TEXT NOT NULL, value TEXT NOT NULL, UNIQUE (kind, value)
+        );
+        CREATE TABLE post_entities (
+            post_key TEXT NOT NULL REFERENCES posts(key), entity_id INTEGER NOT NULL
+            REFERENCES entities(id), PRIMARY KEY (post_key, entity_id)
+        );
+        CREATE INDEX post_entities_entity ON post_entities (entity_id);
+        ALTER TABLE posts ADD COLUMN cluster_id TEXT;
+        CREATE INDEX posts_cluster ON posts (cluster_id);
+        CREATE TABLE agencies (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, licence TEXT, status TEXT,
+            imported_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 def open_store(path: str | Path) -> Database:
     """Open (creating if needed) the database at ``path``, in WAL mode, migrated."""
     path = Path(path)
@@ -247,8 +274,13 @@ def stored_post_ids(db: Database, platform: str, post_ids: list[str]) -> set[str
 
 
 def get_post(db: Database, key: str) -> dict[str, Any] | None:
+    """A stored post, with ``images_text``: the OCR text of its images."""
     rows = list(db.query("SELECT * FROM posts WHERE key = ?", [key]))
-    return _decode_post(rows[0]) if rows else None
+    if not rows:
+        return None
+    post = _decode_post(rows[0])
+    post["images_text"] = images_text(db, post["images"])
+    return post
 
 
 def _decode_post(row: dict[str, Any]) -> dict[str, Any]:
@@ -259,6 +291,45 @@ def _decode_post(row: dict[str, Any]) -> dict[str, Any]:
 
 def count_rows(db: Database, table: str) -> int:
     return int(next(iter(db.query(f"SELECT count(*) AS n FROM [{table}]")))["n"])
+
+
+# Images and their OCR text ------------------------------------------------------------
+
+
+def images_without_text(db: Database, keys: list[str]) -> list[str]:
+    """Image URLs of the posts ``keys`` that have not been OCR'd yet."""
+    urls: list[str] = []
+    for key in keys:
+        post = get_post(db, key)
+        urls += [url for url in (post or {}).get("images", []) if url not in urls]
+    if not urls:
+        return []
+    marks = ",".join("?" * len(urls))
+    done = {r["url"] for r in db.query(f"SELECT url FROM image_texts WHERE url IN ({marks})", urls)}
+    return [url for url in urls if url not in done]
+
+
+def save_image_text(
+    db: Database, url: str, text: str, error: str | None = None, now: datetime | None = None
+) -> None:
+    db.execute(
+        "INSERT INTO image_texts (url, text, error, ocr_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(url) DO UPDATE SET text = excluded.text, error = excluded.error, "
+        "ocr_at = excluded.ocr_at",
+        [url, text, error, now_iso(now)],
+    )
+
+
+def images_text(db: Database, urls: list[str]) -> str:
+    """The OCR text of ``urls``, in their order, separated by blank lines."""
+    if not urls:
+        return ""
+    marks = ",".join("?" * len(urls))
+    found = {
+        r["url"]: r["text"]
+        for r in db.query(f"SELECT url, text FROM image_texts WHERE url IN ({marks})", urls)
+    }
+    return "\n\n".join(found[url] for url in urls if found.get(url))
 
 
 # Verdicts -----------------------------------------------------------------------------
@@ -299,6 +370,47 @@ def save_verdict(
     )
 
 
+def save_entities(db: Database, key: str, entities: list[Mapping[str, Any]]) -> None:
+    """Link ``key`` to its contact entities (phone, handles, emails, companies), replacing
+    the links of an earlier classification."""
+    with db.atomic():
+        db.execute("DELETE FROM post_entities WHERE post_key = ?", [key])
+        for entity in {(e["kind"], e["value"]) for e in entities}:
+            db.execute(
+                "INSERT INTO entities (kind, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                list(entity),
+            )
+            db.execute(
+                "INSERT OR IGNORE INTO post_entities (post_key, entity_id) "
+                "SELECT ?, id FROM entities WHERE kind = ? AND value = ?",
+                [key, *entity],
+            )
+
+
+def linked_posts(db: Database, key: str) -> list[dict[str, Any]]:
+    """Other posts sharing a contact entity with ``key``: one recruiter network."""
+    return list(
+        db.query(
+            "SELECT DISTINCT other.post_key AS key, entities.kind, entities.value, posts.url "
+            "FROM post_entities mine JOIN post_entities other ON other.entity_id = mine.entity_id "
+            "AND other.post_key != mine.post_key JOIN entities ON entities.id = mine.entity_id "
+            "JOIN posts ON posts.key = other.post_key WHERE mine.post_key = ? "
+            "ORDER BY other.post_key",
+            [key],
+        )
+    )
+
+
+def set_cluster(db: Database, key: str, cluster_id: str) -> None:
+    db.execute("UPDATE posts SET cluster_id = ? WHERE key = ?", [cluster_id, key])
+
+
+def cluster_texts(db: Database) -> list[tuple[str, str]]:
+    """``(key, text)`` of every post in first-seen order, to rebuild the repost index."""
+    rows = db.query("SELECT key, text FROM posts ORDER BY first_seen_at, key")
+    return [(row["key"], row["text"]) for row in rows]
+
+
 def get_verdict(db: Database, key: str) -> dict[str, Any] | None:
     rows = list(db.query("SELECT * FROM verdicts WHERE post_key = ?", [key]))
     if not rows:
@@ -309,9 +421,13 @@ def get_verdict(db: Database, key: str) -> dict[str, Any] | None:
     return row
 
 
+# A post counts as a false positive when its latest review says so, or when a repost of
+# it (same cluster) was marked false positive: a reviewer decides once per template.
 _FALSE_POSITIVE = (
-    "EXISTS (SELECT 1 FROM reviews r WHERE r.post_key = {col} AND r.decision = 'false_positive' "
-    "AND r.id = (SELECT max(id) FROM reviews WHERE post_key = {col}))"
+    "EXISTS (SELECT 1 FROM posts fp_post JOIN reviews r ON r.post_key = fp_post.key "
+    "WHERE (fp_post.key = {col} OR fp_post.cluster_id = "
+    "(SELECT cluster_id FROM posts WHERE key = {col})) AND r.decision = 'false_positive' "
+    "AND r.id = (SELECT max(id) FROM reviews WHERE post_key = fp_post.key))"
 )
 
 
@@ -470,6 +586,28 @@ def get_alert(db: Database, key: str) -> dict[str, Any] | None:
     return _decode_alert(rows[0]) if rows else None
 
 
+# Licensed agencies ----------------------------------------------------------------------
+
+
+def replace_agencies(
+    db: Database, rows: list[Mapping[str, str]], now: datetime | None = None
+) -> int:
+    """Replace the licensed-agency list with ``rows`` (name, licence, status)."""
+    stamp = now_iso(now)
+    with db.atomic():
+        db.execute("DELETE FROM agencies")
+        for row in rows:
+            db.execute(
+                "INSERT INTO agencies (name, licence, status, imported_at) VALUES (?, ?, ?, ?)",
+                [row["name"], row.get("licence"), row.get("status"), stamp],
+            )
+    return len(rows)
+
+
+def agencies(db: Database) -> list[dict[str, Any]]:
+    return list(db.query("SELECT name, licence, status FROM agencies ORDER BY id"))
+
+
 # Reviews ------------------------------------------------------------------------------
 
 
@@ -491,6 +629,16 @@ def add_review(
         "VALUES (?, ?, ?, ?, ?)",
         [key, decision, note, reviewer, now_iso(now)],
     )
+
+
+def reviewed_posts(db: Database) -> list[dict[str, Any]]:
+    """Posts with their latest review decision, for training (text includes OCR text)."""
+    rows = db.query(
+        "SELECT posts.key, posts.text, posts.images, r.decision FROM posts JOIN reviews r "
+        "ON r.post_key = posts.key WHERE r.id = (SELECT max(id) FROM reviews WHERE post_key = "
+        "posts.key) ORDER BY r.id"
+    )
+    return [{**row, "images": json.loads(row["images"])} for row in rows]
 
 
 def flagged_posts(db: Database, limit: int = 50) -> list[dict[str, Any]]:

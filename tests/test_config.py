@@ -82,6 +82,9 @@ def test_config_path_from_environment() -> None:
             "sources[0].args.x",
         ),
         ({}, {"PANTAU_SMTP_PORT": "smtp"}, "PANTAU_SMTP_PORT"),
+        ({"classifier": {"model_path": "/no/such/model"}}, {}, "classifier.model_path"),
+        ({"classifier": {"ocr": "yes"}}, {}, "classifier.ocr"),
+        ({"classifier": {"ocr_languages": "ind;rm -rf"}}, {}, "classifier.ocr_languages"),
         ({"colour": "blue"}, {}, "colour"),
     ],
 )
