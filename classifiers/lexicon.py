@@ -74,6 +74,7 @@ class Lexicon:
     regexes: list[tuple[re.Pattern[str], _Entry]] = field(default_factory=list)
     groups: set[str] = field(default_factory=set)
     _wild: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    _wild_heads: tuple[str, ...] = ()  # literal start of each wildcard phrase (cheap pre-check)
     _trie: re.Pattern[str] | None = None
 
     def add(self, group: str, key: str, term: str) -> None:
@@ -100,6 +101,7 @@ class Lexicon:
             for p in self.phrases
             if "*" in p
         ]
+        self._wild_heads = tuple(p.split("*", 1)[0] for _, p in self._wild)
 
     def match(self, norm: Normalized) -> list[Hit]:
         """All phrases found in a normalised text, with original offsets."""
@@ -117,12 +119,19 @@ class Lexicon:
             for phrase in self._phrases_in(" ".join(_TOKEN_RE.findall(found))):
                 span = norm.span(start, end if phrase[1] else start + _prefix_len(found, phrase[0]))
                 hits.extend(Hit(e.group, e.key, e.term, *span) for e in self.phrases[phrase[0]])
-        for m in _FLAG_RE.finditer(text):  # flags are not words, so the trie's \\b misses them
-            span = norm.span(m.start(), m.end())
-            hits.extend(Hit(e.group, e.key, e.term, *span) for e in self.phrases.get(m.group(), []))
+        if _has_astral(text):  # flags are astral characters; most posts have none
+            hits.extend(self._flags(norm))
         for pattern, entry in self.regexes:
             for m in pattern.finditer(text):
                 hits.append(Hit(entry.group, entry.key, entry.term, *norm.span(*m.span())))
+        return hits
+
+    def _flags(self, norm: Normalized) -> list[Hit]:
+        """Flag emoji: not words, so the trie's ``\\b`` misses them."""
+        hits: list[Hit] = []
+        for m in _FLAG_RE.finditer(norm.text):
+            span = norm.span(m.start(), m.end())
+            hits.extend(Hit(e.group, e.key, e.term, *span) for e in self.phrases.get(m.group(), []))
         return hits
 
     def _phrases_in(self, found: str) -> list[tuple[str, bool]]:
@@ -134,10 +143,17 @@ class Lexicon:
             full = n == len(words)
             if candidate in self.phrases:
                 out.append((candidate, full))
-            for pattern, phrase in self._wild:
-                if pattern.fullmatch(candidate):
-                    out.append((phrase, full))
+            if candidate.startswith(self._wild_heads):
+                out.extend(
+                    (phrase, full) for pattern, phrase in self._wild if pattern.fullmatch(candidate)
+                )
         return out
+
+
+def _has_astral(text: str) -> bool:
+    """Whether ``text`` has a character beyond the BMP (emoji, flags): those take four bytes
+    in UTF-16, and encoding is much cheaper than looking at each character in Python."""
+    return not text.isascii() and len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text)
 
 
 def _prefix_len(found: str, phrase: str) -> int:

@@ -94,6 +94,10 @@ _PERIOD_RE = re.compile(
 )
 
 
+_CUR_LAST = frozenset(word[-1] for word in _CURRENCY_WORDS)
+_AFTER_FIRST = frozenset(word[0] for word in (*_CURRENCY_WORDS, *_SCALE_WORDS))
+
+
 @dataclass(frozen=True)
 class Money:
     """One amount: value in its currency, the ISO currency, period, rupiah per month,
@@ -134,10 +138,16 @@ def _period(folded: str, end: int) -> tuple[str, int]:
 
 
 def _from_number(m: re.Match[str], folded: str) -> Money | None:
-    if m.start() and folded[m.start() - 1] in ".,":
+    start, end = m.span()
+    if start and folded[start - 1] in ".,":
         return None  # the tail of a longer number
-    before = _BEFORE_RE.search(folded, max(0, m.start() - 8), m.start())
-    after = _AFTER_RE.match(folded, m.end())
+    # Most numbers in a post (dates, phones, list items) have no currency or scale word next
+    # to them; a look at the few characters around is far cheaper than the two patterns.
+    before = after = None
+    if not _CUR_LAST.isdisjoint(folded[max(0, start - 3) : start]):
+        before = _BEFORE_RE.search(folded, max(0, start - 8), start)
+    if not _AFTER_FIRST.isdisjoint(folded[end : end + 2]):
+        after = _AFTER_RE.match(folded, end)
     scale = after.group("scale") if after else None
     cur = (before.group("cur") if before else None) or (after.group("cur") if after else None)
     if cur is None and scale not in ("jt", "juta", "jeti"):

@@ -33,6 +33,8 @@ _UNITS = frozenset({"juta", "ribu", "bulan", "tahun", "hari", "minggu", "orang",
 # Three or more single letters separated by single spaces: "k a m b o j a".
 _SPACED_RE = re.compile(r"\b[a-z](?: [a-z]\b){2,}")  # run only when the hint matches
 _SPACED_HINT = re.compile(r" [a-z] [a-z](?![a-z])")
+# Either of the two above, in one pass: most posts need neither repair.
+_HINT_RE = re.compile(r"[013457@][a-z]| [a-z] [a-z](?![a-z])")
 _ACCENTED_RE = re.compile("[\u00c0-\u024f\u0131]")
 # Letters people stretch for emphasis ("gratisss", "kerjaaa", "cepattt"); checking a few
 # substrings is much cheaper than a back-reference regex over the whole post.
@@ -141,10 +143,18 @@ def normalize(text: str, folded: str | None = None) -> Normalized:
 
     ``folded`` may pass ``fold(text)`` when the caller already has it.
     """
-    norm = Normalized(_unleet(fold(text) if folded is None else folded))
-    # Cheap checks first: most posts have neither spaced letters nor tripled letters.
-    if _SPACED_HINT.search(norm.text):
-        norm = rewrite(norm, _SPACED_RE, lambda m: m.group().replace(" ", ""))
+    folded = fold(text) if folded is None else folded
+    # Cheap checks first: most posts have no leetspeak, spaced letters or tripled letters.
+    if _HINT_RE.search(folded) is None:
+        norm = Normalized(folded)
+    else:
+        norm = _repair(Normalized(_unleet(folded)))
     if any(triple in norm.text for triple in _TRIPLES):
         norm = rewrite(norm, _REPEAT_RE, lambda m: m.group(1))
+    return norm
+
+
+def _repair(norm: Normalized) -> Normalized:
+    if _SPACED_HINT.search(norm.text):
+        norm = rewrite(norm, _SPACED_RE, lambda m: m.group().replace(" ", ""))
     return norm
