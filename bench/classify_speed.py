@@ -1,0 +1,109 @@
+"""Time the indicator classifier on real texts, one core, default configuration, no OCR.
+
+Usage::
+
+    .venv/bin/python bench/classify_speed.py [--lokerid CSV] [--overseas JSONL] [--passes N]
+
+The texts are the Loker.id ads (title + description) and the overseas rows, as they are.
+Prints the machine (CPU model, Python version, load), the date, start-up time (import and
+lexicon compile, in a fresh interpreter), and posts per second at full length and with each
+text cut to 800 characters (a typical post). Each figure is the best of ``--passes`` passes
+over all texts: the machine is shared, and the best pass is the one least disturbed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from eval_indicators import read_lokerid, read_overseas  # noqa: E402
+
+from classifiers import classify  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "eval"
+TYPICAL_CHARS = 800
+_STARTUP = (
+    "import time; t = time.perf_counter(); import classifiers; "
+    "from classifiers.lexicon import default_lexicon; default_lexicon(); "
+    "print(time.perf_counter() - t)"
+)
+
+
+def cpu_model() -> str:
+    """The CPU model name from /proc/cpuinfo ("unknown" elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def startup_seconds(runs: int = 3) -> float:
+    """Best wall time of import + lexicon compile in a fresh interpreter."""
+    times = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", _STARTUP], capture_output=True, text=True, check=True, cwd=ROOT
+        )
+        times.append(float(out.stdout.strip()))
+    return min(times)
+
+
+def posts_per_second(texts: list[str], passes: int) -> tuple[float, float]:
+    """Best of ``passes`` timed passes over ``texts`` (one warm-up pass first), as posts per
+    wall-clock second and per CPU second of this process (the second ignores time the
+    process waited for a core on a busy machine)."""
+    for text in texts:
+        classify({"text": text})
+    wall = cpu = float("inf")
+    for _ in range(passes):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        for text in texts:
+            classify({"text": text})
+        wall = min(wall, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - start_cpu)
+    return len(texts) / wall, len(texts) / cpu
+
+
+def _rates(rates: tuple[float, float]) -> str:
+    return f"{rates[0]:,.0f} posts/s wall, {rates[1]:,.0f} posts/s CPU"
+
+
+def load_texts(lokerid: Path, overseas: Path) -> list[str]:
+    return read_lokerid(lokerid) + [row["text"] for row in read_overseas(overseas)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lokerid", type=Path, default=SHARED / "lokerid_jobs_2025_dev.csv")
+    parser.add_argument("--overseas", type=Path, default=SHARED / "id_overseas_ads_dev.jsonl")
+    parser.add_argument("--passes", type=int, default=5)
+    args = parser.parse_args(argv)
+    texts = load_texts(args.lokerid, args.overseas)
+    short = [text[:TYPICAL_CHARS] for text in texts]
+    print(f"date:            {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
+    print(f"machine:         {cpu_model()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+    print(f"python:          {platform.python_version()}")
+    print(f"texts:           {len(texts)} (mean {statistics.mean(map(len, texts)):.0f} chars)")
+    print(f"start-up:        {startup_seconds():.3f} s (import + lexicon compile)")
+    print(f"full length:     {_rates(posts_per_second(texts, args.passes))}")
+    print(f"<= {TYPICAL_CHARS} chars:     {_rates(posts_per_second(short, args.passes))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
