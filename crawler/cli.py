@@ -200,6 +200,146 @@ def _load_model(model_path: str | None) -> Any:
 
 
 @main.command()
+@config_option
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Labelled JSON Lines or CSV with text and label columns (repeatable).",
+)
+@click.option("--from-reviews", is_flag=True, help="Also learn from reviewers' decisions.")
+@click.option(
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the model.",
+)
+@click.option("--text-column", default="text", show_default=True)
+@click.option("--label-column", default="label", show_default=True)
+def train(
+    config_path: str | None,
+    inputs: tuple[str, ...],
+    from_reviews: bool,
+    output_path: str,
+    text_column: str,
+    label_column: str,
+) -> None:
+    """Train the learned model from labelled files and/or reviewers' decisions.
+
+    Labels: 1/0, suspicious/not_suspicious, positive/negative/hard_negative, true/false.
+    Confirmed reviews count as suspicious, false positives as not suspicious.
+
+    \b
+    Example:
+        pantau train --input labelled.jsonl --from-reviews --output model.bin
+    """
+    from classifiers import classified_text
+    from classifiers.dataset import read_labelled
+    from classifiers.model import train_model
+
+    texts: list[str] = []
+    labels: list[int] = []
+    for path in inputs:
+        rows = read_labelled(path, text_column=text_column, label_column=label_column)
+        texts += [row.text for row in rows]
+        labels += [row.label for row in rows]
+    if from_reviews:
+        with store.connect(get_config(config_path).db_path) as db:
+            reviewed = store.reviewed_posts(db)
+        texts += [classified_text(post) for post in reviewed]
+        labels += [int(post["decision"] == "confirmed") for post in reviewed]
+        click.echo(f"{len(reviewed)} reviewed posts")
+    if not texts:
+        raise PantauError("nothing to train on: give --input FILE and/or --from-reviews")
+    model = train_model(texts, labels)
+    model.save(Path(output_path))
+    click.echo(
+        f"model {model.version}: {len(texts)} texts ({sum(labels)} suspicious) -> {output_path}"
+    )
+
+
+@main.command()
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Labelled JSON Lines or CSV with text and label columns.",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="A model made by `pantau train` (default: indicators only).",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
+    help="Also write the figures as JSON to this file (- for stdout).",
+)
+@click.option("--text-column", default="text", show_default=True)
+@click.option("--label-column", default="label", show_default=True)
+def evaluate(
+    input_path: str,
+    model_path: str | None,
+    json_path: str | None,
+    text_column: str,
+    label_column: str,
+) -> None:
+    """Precision, recall, F1, PR-AUC, confusion matrix and the indicators that fired.
+
+    \b
+    Example:
+        pantau evaluate --input labelled.jsonl --model model.bin --json report.json
+    """
+    from classifiers import classify as classify_post
+    from classifiers.dataset import read_labelled
+    from classifiers.evaluation import evaluate as evaluate_scores
+
+    rows = read_labelled(input_path, text_column=text_column, label_column=label_column)
+    model = _load_model(model_path)
+    verdicts = [classify_post({"text": row.text}, model=model) for row in rows]
+    report = evaluate_scores(
+        [row.label for row in rows],
+        [verdict.score for verdict in verdicts],
+        indicators=[sorted({i.code for i in verdict.indicators}) for verdict in verdicts],
+    )
+    click.echo(report.to_table())
+    if json_path:
+        with click.open_file(json_path, "w", encoding="utf-8") as out:
+            json.dump(report.to_dict(), out, indent=2)
+            out.write("\n")
+
+
+@main.command()
+@config_option
+@click.argument("post_id")
+def network(config_path: str | None, post_id: str) -> None:
+    """Posts linked to one post: sharing a phone number, handle, email or company, or
+    reposting the same template.
+
+    \b
+    Example:
+        pantau network telegram:lokerluarnegeri_demo/102
+    """
+    with store.connect(get_config(config_path).db_path) as db:
+        key = _resolve_post(db, post_id)
+        linked = store.linked_posts(db, key)
+        reposts = store.cluster_members(db, key)
+    for row in linked:
+        click.echo(f"{row['key']}  shares {row['kind']} {row['value']}  {row['url']}")
+    for row in reposts:
+        click.echo(f"{row['key']}  reposts the same text  {row['url']}")
+    if not linked and not reposts:
+        click.echo(f"{key}: no linked posts")
+
+
+@main.command()
 @click.argument("path", type=click.Path(exists=True))
 def verify(path: str) -> None:
     """Check an evidence bundle: recompute the SHA-256 of every file in its manifest.
@@ -263,7 +403,8 @@ def status(config_path: str | None) -> None:
         )
     click.echo(
         f"posts {counts['posts']}, suspicious {counts['suspicious']}, "
-        f"evidence {counts['evidence']}, alerts {counts['alerts'] or 'none'}"
+        f"evidence {counts['evidence']}, alerts "
+        + (", ".join(f"{n} {state}" for state, n in sorted(counts["alerts"].items())) or "none")
     )
 
 

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from alerts.outbox import DeliveryReport, deliver, queue_alerts
 from classifiers import classify
+from classifiers.model import TextModel
 from classifiers.ocr import OcrError, ocr_image
 from classifiers.reposts import RepostIndex
 from crawler import store
@@ -73,6 +74,12 @@ def classify_pending(
     return len(posts), flagged
 
 
+def load_model(config: Config) -> TextModel | None:
+    """The configured learned model, or None for indicators only."""
+    path = config.classifier.model_path
+    return TextModel.load(path) if path is not None else None
+
+
 def capture(db: Database, config: Config, limit: int = 50) -> int:
     """Capture evidence of flagged posts; the browser starts only when there is work."""
     if not store.posts_to_capture(db, 1):
@@ -90,6 +97,7 @@ def process(
     ignore_backoff: bool = False,
 ) -> CycleReport:
     """Run every stage after crawling once."""
+    model = model if model is not None else load_model(config)
     classified, flagged = classify_pending(db, config, model=model)
     captured = capture(db, config)
     queued = queue_alerts(db, config.alerts, config.smtp.sender, now=now)

@@ -405,6 +405,17 @@ def set_cluster(db: Database, key: str, cluster_id: str) -> None:
     db.execute("UPDATE posts SET cluster_id = ? WHERE key = ?", [cluster_id, key])
 
 
+def cluster_members(db: Database, key: str) -> list[dict[str, Any]]:
+    """Other posts in the repost cluster of ``key``."""
+    return list(
+        db.query(
+            "SELECT key, url FROM posts WHERE cluster_id = (SELECT cluster_id FROM posts "
+            "WHERE key = ?) AND key != ? ORDER BY first_seen_at",
+            [key, key],
+        )
+    )
+
+
 def cluster_texts(db: Database) -> list[tuple[str, str]]:
     """``(key, text)`` of every post in first-seen order, to rebuild the repost index."""
     rows = db.query("SELECT key, text FROM posts ORDER BY first_seen_at, key")
@@ -632,13 +643,13 @@ def add_review(
 
 
 def reviewed_posts(db: Database) -> list[dict[str, Any]]:
-    """Posts with their latest review decision, for training (text includes OCR text)."""
+    """Posts with their latest review decision and their posters' OCR text (training)."""
     rows = db.query(
         "SELECT posts.key, posts.text, posts.images, r.decision FROM posts JOIN reviews r "
         "ON r.post_key = posts.key WHERE r.id = (SELECT max(id) FROM reviews WHERE post_key = "
         "posts.key) ORDER BY r.id"
     )
-    return [{**row, "images": json.loads(row["images"])} for row in rows]
+    return [{**row, "images_text": images_text(db, json.loads(row["images"]))} for row in rows]
 
 
 def flagged_posts(db: Database, limit: int = 50) -> list[dict[str, Any]]:
