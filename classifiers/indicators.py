@@ -64,15 +64,20 @@ class Signals:
     dest_kinds: set[str] = field(default_factory=set)
     foreign_regions: set[str] = field(default_factory=set)
     best_pay_idr: float = 0.0
+    _codes: set[str] | None = field(default=None, repr=False)
 
     def has(self, *groups: str) -> bool:
         return any(self.hits.get(g) for g in groups)
 
     def codes(self) -> set[str]:
-        return {f.code for f in self.flags}
+        """The codes of :attr:`flags` (computed once; every scoring rule asks)."""
+        if self._codes is None:
+            self._codes = {f.code for f in self.flags}
+        return self._codes
 
     def add(self, code: str, start: int, end: int, note: str = "") -> None:
         self.flags.append(Flag(code, self.text[start:end], start, end, note))
+        self._codes = None
 
     @property
     def personal_contact(self) -> bool:
@@ -190,4 +195,5 @@ def collect(text: str, lexicon: Lexicon) -> Signals:
     _simple_flags(sig, folded)
     _pay(sig, _fees(sig, folded))
     sig.flags = _drop_nested(sig.flags)
+    sig._codes = None
     return sig

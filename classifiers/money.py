@@ -81,7 +81,8 @@ def _alternation(words: dict[str, object]) -> str:
 
 _CUR = _alternation(_CURRENCY_WORDS)
 _SCALE = _alternation(_SCALE_WORDS)
-_NUM = r"\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+# Starts with a plain \d (not an alternation) so the regex engine skips to digits in C.
+_NUM = r"\d(?:\d{0,2}(?:[.,]\d{3})+(?:[.,]\d+)?|\d*(?:[.,]\d+)?)"
 
 
 # Scanning starts at digits only (fast); the currency and scale around a number are read
