@@ -52,6 +52,17 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def calibration_us() -> float:
+    """Microseconds for ``sum(range(1000))`` (best of many): a yardstick for comparing
+    machines; a recent desktop core takes about 8-10 us."""
+    best = float("inf")
+    for _ in range(2000):
+        start = time.perf_counter()
+        sum(range(1000))
+        best = min(best, time.perf_counter() - start)
+    return best * 1e6
+
+
 def startup_seconds(runs: int = 3) -> float:
     """Best wall time of import + lexicon compile in a fresh interpreter."""
     times = []
@@ -98,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"date:            {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
     print(f"machine:         {cpu_model()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
     print(f"python:          {platform.python_version()}")
+    print(f"yardstick:       sum(range(1000)) takes {calibration_us():.1f} us")
     print(f"texts:           {len(texts)} (mean {statistics.mean(map(len, texts)):.0f} chars)")
     print(f"start-up:        {startup_seconds():.3f} s (import + lexicon compile)")
     print(f"full length:     {_rates(posts_per_second(texts, args.passes))}")

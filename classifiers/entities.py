@@ -54,7 +54,8 @@ _EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+|\b(?:bit\.ly|s\.id|linktr\.ee)/[^\s<>\"']+")
 # Two patterns, each run only when its marker is in the text: the Malaysian one starts at
 # every capitalised word, which is slow on long posts.
-_COMPANY_RE = re.compile(r"\b(?:PT|CV)\.?\s+[A-Z][\w&'.-]*(?:[ \t]+[A-Z][\w&'.-]*){0,5}")
+# No leading \b (it makes the engine try every position); the start is checked in code.
+_COMPANY_RE = re.compile(r"(?:PT|CV)\.?\s+[A-Z][\w&'.-]*(?:[ \t]+[A-Z][\w&'.-]*){0,5}")
 _SDN_BHD_RE = re.compile(r"\b[A-Z][\w&.-]*(?:[ \t]+[A-Z][\w&.-]*){0,5}[ \t]+Sdn\.?[ \t]?Bhd\b")
 _TRAILING = ".,;:!?)"
 _URL_MARKERS = ("http", "www.", "bit.ly/", "s.id/", "linktr.ee/")
@@ -175,10 +176,18 @@ def _links(text: str, folded: str) -> Iterator[Entity]:
 
 
 def _companies(text: str, pattern: re.Pattern[str]) -> Iterator[Entity]:
-    for m in pattern.finditer(text):
-        words = m.group().rstrip(_TRAILING)
-        end = m.start() + len(words)
-        yield Entity("company", " ".join(words.split()), words, m.start(), end)
+    m = pattern.search(text)
+    while m is not None:
+        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_"):
+            m = pattern.search(text, m.start() + 1)  # "PT" inside a word: look again after it
+            continue
+        yield _company(text, m)
+        m = pattern.search(text, m.end())
+
+
+def _company(text: str, m: re.Match[str]) -> Entity:
+    words = m.group().rstrip(_TRAILING)
+    return Entity("company", " ".join(words.split()), words, m.start(), m.start() + len(words))
 
 
 def find_entities(text: str, folded: str | None = None) -> list[Entity]:

@@ -11,12 +11,14 @@ any word starting with it (``berangkat*``); a phrase starting with ``re:`` is a 
 expression run on the normalised text (for licence numbers and the like). Phrases are
 normalised like the text, so write them in lower case without accents.
 
-Matching walks the words of a post once and looks each up in dictionaries, which is what
-keeps the classifier fast (no big alternation regex).
+Matching runs one regex over the post: every phrase compiled into a character trie (so the
+engine never tries hundreds of alternatives at a position), anchored on the character before
+a word so the engine skips ahead in C. Each phrase found is then looked up in a dictionary.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import tomllib
@@ -60,6 +62,7 @@ class _Entry:
     term: str
 
 
+_FOUND_CACHE_SIZE = 50_000  # distinct phrase matches remembered (a few MB at most)
 _SEP = "\x00"  # stands for "one or more non-word characters" while building the trie
 _STAR = "\x01"  # stands for "the rest of the word"
 
@@ -74,8 +77,10 @@ class Lexicon:
     regexes: list[tuple[re.Pattern[str], _Entry]] = field(default_factory=list)
     groups: set[str] = field(default_factory=set)
     _wild: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    _found: dict[str, tuple[tuple[int, tuple[_Entry, ...]], ...]] = field(default_factory=dict)
     _wild_heads: tuple[str, ...] = ()  # literal start of each wildcard phrase (cheap pre-check)
     _trie: re.Pattern[str] | None = None
+    _trie_head: re.Pattern[str] | None = None  # the same, for a phrase opening the text
 
     def add(self, group: str, key: str, term: str) -> None:
         """Add one phrase (see module docstring for the syntax)."""
@@ -92,10 +97,15 @@ class Lexicon:
             if entry not in entries:
                 entries.append(entry)
         self._trie = None
+        self._found.clear()
 
     def freeze(self) -> None:
         """Compile the phrases into one trie-shaped regex; call after the last :meth:`add`."""
-        self._trie = re.compile(_trie_regex(self.phrases))
+        body = _trie_regex(self.phrases)
+        # Anchored on the character before a word: a plain character class lets the regex
+        # engine skip ahead in C (a leading \b or lookahead would try every position).
+        self._trie = re.compile(r"[^a-z0-9_]" + body)
+        self._trie_head = re.compile(body)
         self._wild = [
             (re.compile(re.escape(p).replace("\\*", r"\w*").replace("\\ ", " ")), p)
             for p in self.phrases
@@ -107,18 +117,18 @@ class Lexicon:
         """All phrases found in a normalised text, with original offsets."""
         if self._trie is None:
             self.freeze()
-        assert self._trie is not None
+        assert self._trie is not None and self._trie_head is not None
         text = norm.text
         hits: list[Hit] = []
-        for m in self._trie.finditer(text):
+        head = self._trie_head.match(text)
+        for m in itertools.chain((head,) if head else (), self._trie.finditer(text)):
             found = m.group(1)
             start = m.start(1)
             if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue  # the phrase starts inside a word
-            end = start + len(found)
-            for phrase in self._phrases_in(" ".join(_TOKEN_RE.findall(found))):
-                span = norm.span(start, end if phrase[1] else start + _prefix_len(found, phrase[0]))
-                hits.extend(Hit(e.group, e.key, e.term, *span) for e in self.phrases[phrase[0]])
+            for length, entries in self._entries_in(found):
+                span = norm.span(start, start + length)
+                hits.extend(Hit(e.group, e.key, e.term, *span) for e in entries)
         if _has_astral(text):  # flags are astral characters; most posts have none
             hits.extend(self._flags(norm))
         for pattern, entry in self.regexes:
@@ -133,6 +143,23 @@ class Lexicon:
             span = norm.span(m.start(), m.end())
             hits.extend(Hit(e.group, e.key, e.term, *span) for e in self.phrases.get(m.group(), []))
         return hits
+
+    def _entries_in(self, found: str) -> tuple[tuple[int, tuple[_Entry, ...]], ...]:
+        """For a trie match, each phrase it holds: its length in ``found`` and its entries.
+
+        Memoised per lexicon: the same words ("gaji", "kerja") recur in post after post.
+        """
+        cached = self._found.get(found)
+        if cached is None:
+            phrases = self._phrases_in(" ".join(_TOKEN_RE.findall(found)))
+            cached = tuple(
+                (len(found) if full else _prefix_len(found, phrase), tuple(self.phrases[phrase]))
+                for phrase, full in phrases
+            )
+            if len(self._found) >= _FOUND_CACHE_SIZE:
+                self._found.clear()
+            self._found[found] = cached
+        return cached
 
     def _phrases_in(self, found: str) -> list[tuple[str, bool]]:
         """Lexicon phrases equal to ``found`` (flag True) or to a word-prefix of it (False)."""
@@ -190,7 +217,7 @@ def _trie_regex(phrases: Iterable[str]) -> str:
         for ch in phrase.replace(" ", _SEP).replace("*", _STAR):
             node = node.setdefault(ch, {})
         node[""] = {}
-    return r"\b(?=(" + _emit(trie) + r")(?!\w))"
+    return r"(?=(" + _emit(trie) + r")(?!\w))"
 
 
 def _emit(node: dict[str, Any]) -> str:
