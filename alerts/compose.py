@@ -370,7 +370,8 @@ def _evidence_fields(
 
 def _add_files(message: EmailMessage, files: Mapping[str, EvidenceFile], cid: str | None) -> None:
     if cid is not None:
-        html_part = message.get_payload()[1]
+        html_part = message.get_body(("html",))
+        assert isinstance(html_part, EmailMessage)
         shot = files[SCREENSHOT]
         html_part.add_related(shot.data, shot.maintype, shot.subtype, cid=f"<{cid}>")
     for file in files.values():

@@ -11,6 +11,7 @@ client) and the tests use it to receive alerts over a real SMTP conversation.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from datetime import UTC, datetime
@@ -37,7 +38,7 @@ class LoopbackController(Controller):
     """
 
     def _trigger_server(self) -> None:
-        if self.server is not None and self.port == 0:
+        if isinstance(self.server, asyncio.Server) and self.port == 0:
             self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
 
