@@ -4,10 +4,13 @@ Usage::
 
     .venv/bin/python bench/eval_indicators.py \\
         --overseas ../shared/eval/id_overseas_ads_dev.jsonl \\
-        --lokerid ../shared/eval/lokerid_jobs_2025_dev.csv [--show-misses]
+        --lokerid ../shared/eval/lokerid_jobs_2025_dev.csv \\
+        [--sms ../shared/eval/id_sms_spam_v1_wibisono.csv] [--show-misses]
 
 Prints recall on ``positive`` rows, the share of ``hard_negative`` rows flagged, the share of
-Loker.id ads flagged, and posts per second on one core.
+Loker.id ads flagged, with ``--sms`` the share of scam/promo SMS flagged (they are not job ads,
+so few should be), and posts per second on one core (``bench/classify_speed.py`` times more
+carefully).
 """
 
 from __future__ import annotations
@@ -45,6 +48,12 @@ def read_lokerid(path: Path) -> list[str]:
     csv.field_size_limit(10_000_000)
     with path.open(encoding="utf-8", newline="") as handle:
         return [f"{row['Title']}\n{row['Description']}" for row in csv.DictReader(handle)]
+
+
+def read_sms(path: Path) -> list[str]:
+    """The text column (``Teks``) of an Indonesian SMS spam CSV."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row["Teks"] for row in csv.DictReader(handle)]
 
 
 def flagged_share(texts: Iterable[str]) -> tuple[float, list[str]]:
@@ -89,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--overseas", type=Path, required=True)
     parser.add_argument("--lokerid", type=Path, required=True)
+    parser.add_argument("--sms", type=Path, help="Indonesian SMS spam CSV (column Teks)")
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args(argv)
     figures = measure(args.overseas, args.lokerid, args.show_misses)
@@ -96,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"hard negatives flagged:         {figures.hard_negative_flagged:.1%}")
     print(f"Loker.id ads flagged:           {figures.lokerid_flagged:.2%}")
     print(f"speed (<=800-char posts):       {figures.posts_per_second:,.0f} posts/s")
+    if args.sms:
+        sms = read_sms(args.sms)
+        share, _ = flagged_share(sms)
+        print(f"SMS (not job ads) flagged:      {share:.2%} of {len(sms)}")
     return 0
 
 

@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from classifiers.indicators import Flag, Signals, collect
+from classifiers.indicators import FOREIGN_WAGE, Flag, Signals, collect
 from classifiers.lexicon import default_lexicon
 from classifiers.verdict import NOT_SUSPICIOUS, SUSPICIOUS, Indicator, Verdict
 
@@ -40,8 +40,10 @@ DEST_WEIGHT = {"hub": 1.0, "moratorium": 0.8, "other": 0.6, "abroad": 0.4}
 BASE_WEIGHT = {
     "SCAMJOB": 0.8, "DOMESTIC": 0.6, "ABK": 0.5, "VISA": 2.0, "FEE": 1.8, "FREE": 0.7,
     "PAY": 1.8, "URGENT": 0.5, "NODOCS": 0.7, "NOLICENCE": 0.6, "IMPERSONATE": 0.8,
-    "FOREIGNPHONE": 1.0, "LEGIT": -2.5, "WARNING": -1.5,
+    "FOREIGNPHONE": 1.0, "LEGIT": -2.5, "WARNING": -1.5, "PITCH": 1.5,
 }  # fmt: skip
+PITCH_PART_WEIGHT = 0.5  # each further concrete part of a pitched offer (see _offer_parts)
+PAY_FOREIGN_WEIGHT = 1.0  # a wage in a foreign currency: the work is abroad ("gaji dollar")
 SCAMJOB_HUB_BONUS = 2.0
 DOMESTIC_MORATORIUM_BONUS = 2.5
 FEE_ZEROCOST_BONUS = 0.8
@@ -122,7 +124,8 @@ def _fee(sig: Signals, out: Scored) -> None:
 
 
 def _pay(sig: Signals, out: Scored) -> None:
-    amounts = [f for f in sig.flags if f.code == "PAY" and f.note != "pay boast"]
+    pays = [f for f in sig.flags if f.code == "PAY"]
+    amounts = [f for f in pays if f.note != "pay boast" and not f.note.startswith(FOREIGN_WAGE)]
     if amounts:
         reason = f"Pay out of line with the job ({amounts[0].text}, {amounts[0].note})."
         weight = BASE_WEIGHT["PAY"] + (PAY_HUB_BONUS if "hub" in sig.dest_kinds else 0.0)
@@ -130,8 +133,28 @@ def _pay(sig: Signals, out: Scored) -> None:
             weight += PAY_NODOCS_BONUS
             reason += " No requirements asked for that pay."
         out.set("PAY", weight, reason)
-    elif "PAY" in sig.codes():
+    elif any(f.note.startswith(FOREIGN_WAGE) for f in pays):
+        out.set("PAY", PAY_FOREIGN_WEIGHT, "Wage in a foreign currency.")
+    elif pays:
         out.set("PAY", PAY_BOAST_WEIGHT)
+
+
+def _offer_parts(sig: Signals) -> int:
+    """How concrete the offer is: an amount of money, free travel or lodging, easy
+    requirements, a personal contact (0-4). Talk about offers has none of these."""
+    codes = sig.codes()
+    parts = (bool(sig.money), "FREE" in codes, "NODOCS" in codes, sig.personal_contact)
+    return sum(parts)
+
+
+def _pitch(sig: Signals, out: Scored) -> None:
+    """A promise ("dijanjikan gaji ..."), retold or not, with a concrete offer abroad: the
+    more concrete, the heavier."""
+    parts = _offer_parts(sig) if "PITCH" in sig.codes() and sig.dest_kinds else 0
+    if parts:
+        weight = BASE_WEIGHT["PITCH"] + PITCH_PART_WEIGHT * (parts - 1)
+        reason = f"Recruiter's pitch ({_words(sig, 'PITCH')}) with a concrete offer abroad."
+        out.set("PITCH", weight, reason)
 
 
 def _plain(sig: Signals, out: Scored) -> None:
@@ -184,7 +207,9 @@ def _legit(sig: Signals, out: Scored) -> None:
 def _warning(sig: Signals, out: Scored) -> None:
     terms = {f.note for f in sig.flags if f.code == "WARNING"}
     if terms:
-        weight = BASE_WEIGHT["WARNING"] * min(len(terms), WARNING_CAP)
+        # A pitch quoted inside a report is still a pitch: the framing counts once only.
+        cap = 1 if "PITCH" in out.weights else WARNING_CAP
+        weight = BASE_WEIGHT["WARNING"] * min(len(terms), cap)
         out.set("WARNING", weight, f"Warning or news framing ({_words(sig, 'WARNING')}).")
 
 
@@ -192,12 +217,13 @@ def _gates(sig: Signals, out: Scored) -> None:
     if not sig.dest_kinds:
         out.logit += NO_DEST_PENALTY
         out.reasons.append("No destination abroad named.")
-    if not sig.has("job", "domestic", "abk"):
+    if not sig.has("job", "domestic", "abk", "zerocost"):
         out.logit += NO_JOB_PENALTY
 
 
 RULES: tuple[Callable[[Signals, Scored], None], ...] = (
-    _dest, _scamjob, _domestic, _visa, _fee, _pay, _plain, _licence, _legit, _warning, _gates,
+    _dest, _scamjob, _domestic, _visa, _fee, _pay, _pitch, _plain, _licence, _legit, _warning,
+    _gates,
 )  # fmt: skip
 
 

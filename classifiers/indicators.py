@@ -17,12 +17,20 @@ from classifiers.money import CURRENCY_COUNTRY, Money, find_money
 from classifiers.normalize import fold, normalize
 from classifiers.verdict import Entity
 
-__all__ = ["Flag", "Signals", "collect", "PAY_PLAIN_JOB_IDR", "PAY_EASY_JOB_IDR"]
+__all__ = [
+    "FOREIGN_WAGE", "Flag", "Signals", "collect", "PAY_PLAIN_JOB_IDR", "PAY_EASY_JOB_IDR",
+    "PAY_SCAMJOB_ABROAD_IDR",
+]  # fmt: skip
+
+FOREIGN_WAGE = "wage in a foreign currency"  # note of a PAY flag that is not too-good pay
 
 # Monthly pay (rupiah) that is out of line for a no-experience admin/CS/operator/ABK/domestic
 # job (DOMAIN.md: Rp 7-30 juta or USD 600-1,500 is the lure), and for any job at all.
 PAY_EASY_JOB_IDR = 8_000_000.0
 PAY_PLAIN_JOB_IDR = 25_000_000.0
+# A scam-compound role (admin, CS, operator ...) paid this much is not a job at home: the pay
+# itself points abroad (DOMAIN.md: a Rp 18 juta "customer service" job in Cambodia).
+PAY_SCAMJOB_ABROAD_IDR = 15_000_000.0
 # Above this a "monthly pay" is more likely a fee total, a price or a company figure.
 PAY_IMPLAUSIBLE_IDR = 300_000_000.0
 
@@ -132,6 +140,12 @@ def _pay(sig: Signals, fee_money: list[Money]) -> None:
         if m.idr_monthly >= limit:
             note = f"about Rp {m.idr_monthly / 1e6:.1f} juta a month"
             sig.add("PAY", m.start, m.end, note)
+        elif m.currency in CURRENCY_COUNTRY:
+            sig.add("PAY", m.start, m.end, f"{FOREIGN_WAGE} ({m.currency})")
+    if not sig.dest_kinds and sig.has("scamjob") and sig.best_pay_idr >= PAY_SCAMJOB_ABROAD_IDR:
+        top = max(wages, key=lambda m: m.idr_monthly)
+        sig.dest_kinds.add("abroad")
+        sig.add("DEST", top.start, top.end, "XX (pay far above a scam-compound role at home)")
     for hit in sig.hits.get("pay", []):
         sig.add("PAY", hit.start, hit.end, "pay boast")
 
@@ -160,7 +174,7 @@ def _destinations(sig: Signals, lexicon: Lexicon) -> None:
 _SIMPLE_CODES = {
     "scamjob": "SCAMJOB", "domestic": "DOMESTIC", "abk": "ABK", "visa": "VISA",
     "free": "FREE", "urgent": "URGENT", "nodocs": "NODOCS", "legit": "LEGIT",
-    "warning": "WARNING", "impersonate": "IMPERSONATE",
+    "warning": "WARNING", "impersonate": "IMPERSONATE", "pitch": "PITCH",
 }  # fmt: skip
 
 

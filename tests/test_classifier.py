@@ -128,8 +128,57 @@ def test_reasons_explain_the_combination() -> None:
 
 
 def test_destination_is_a_gate() -> None:
+    text = "Dicari staf gudang, gaji 20 juta, tiket gratis, tanpa pengalaman. WA"
+    assert classify({"text": text}).label == NOT_SUSPICIOUS
+
+
+def test_scam_role_paid_far_above_home_pay_points_abroad() -> None:
     verdict = classify({"text": "Dicari CS, gaji 20 juta, tiket gratis, tanpa pengalaman. WA"})
-    assert verdict.label == NOT_SUSPICIOUS
+    assert verdict.label == SUSPICIOUS
+    assert any(i.code == "DEST" and i.text == "20 juta" for i in verdict.indicators)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Dijanjikan gaji 1.200 dolar AS di Kamboja, tiket pesawat gratis.", id="usd"),
+        pytest.param(
+            "Katanya gaji 1.500 riyal di Arab Saudi, tanpa pengalaman, tiket gratis.", id="sar"
+        ),
+        pytest.param(
+            "Ada tawaran kerja ke Taiwan, gajinya 900 dolar, biaya keberangkatan dibayar "
+            "perusahaan, cukup bisa mengetik.",
+            id="offer",
+        ),
+    ],
+)
+def test_retold_pitch_with_concrete_offer_abroad_is_flagged(text: str) -> None:
+    verdict = classify({"text": text})
+    assert verdict.label == SUSPICIOUS
+    assert "PITCH" in {i.code for i in verdict.indicators}
+
+
+def test_pitch_quoted_in_a_report_survives_the_warning_discount() -> None:
+    text = (
+        "Polisi menangkap pelaku. Korban dijanjikan gaji 1.000 dolar AS di Kamboja, tiket dan "
+        "akomodasi ditanggung, tanpa pengalaman."
+    )
+    assert classify({"text": text}).label == SUSPICIOUS
+
+
+def test_generic_warning_without_offer_is_not_flagged() -> None:
+    text = (
+        "Waspada! Jangan tergiur janji kerja di Kamboja yang marak di media sosial. Banyak "
+        "korban penipuan dan TPPO, kata polisi."
+    )
+    assert classify({"text": text}).label == NOT_SUSPICIOUS
+
+
+def test_foreign_currency_wage_is_pay_abroad() -> None:
+    verdict = classify({"text": "Lowongan kerja, gaji 800 dirham per bulan."})
+    notes = {i.note for i in verdict.indicators if i.code in ("PAY", "DEST")}
+    assert any("foreign currency" in note for note in notes)
+    assert any("AE" in note for note in notes)
 
 
 def test_denied_warning_word_is_not_a_warning() -> None:
