@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from classifiers.indicators import FOREIGN_WAGE, Flag, Signals, collect
 from classifiers.lexicon import default_lexicon
-from classifiers.verdict import NOT_SUSPICIOUS, SUSPICIOUS, Indicator, Verdict
+from classifiers.verdict import NOT_SUSPICIOUS, SUSPICIOUS, Entity, Indicator, Verdict
+
+if TYPE_CHECKING:
+    from classifiers.agencies import AgencyRegistry
 
 __all__ = [
     "MODEL_VERSION", "THRESHOLD", "ProbabilityModel", "Scored", "classified_text", "classify",
@@ -42,6 +45,9 @@ BASE_WEIGHT = {
     "PAY": 1.8, "URGENT": 0.5, "NODOCS": 0.7, "NOLICENCE": 0.6, "IMPERSONATE": 0.8,
     "FOREIGNPHONE": 1.0, "LEGIT": -2.5, "WARNING": -1.5, "PITCH": 1.5,
 }  # fmt: skip
+LICENSED_WEIGHT = -2.5  # a named company is an active licensed agency (the official list)
+UNLISTED_CLAIM_WEIGHT = 1.5  # a licence claimed for a company not on the list
+REVOKED_WEIGHT = 2.0  # a company on the list whose licence is revoked or not in force
 PITCH_PART_WEIGHT = 0.5  # each further concrete part of a pitched offer (see _offer_parts)
 PAY_FOREIGN_WEIGHT = 1.0  # a wage in a foreign currency: the work is abroad ("gaji dollar")
 SCAMJOB_HUB_BONUS = 2.0
@@ -227,11 +233,43 @@ RULES: tuple[Callable[[Signals, Scored], None], ...] = (
 )  # fmt: skip
 
 
-def score_signals(sig: Signals) -> Scored:
-    """Apply every rule in :data:`RULES` to the signals and sum the logit."""
+def _licensed(out: Scored, company: Entity, agency_text: str) -> None:
+    out.extra.append(Flag("LICENSED", company.text, company.start, company.end, agency_text))
+    out.set("LICENSED", LICENSED_WEIGHT, f"{agency_text}: on the list of licensed agencies.")
+
+
+def _not_licensed(out: Scored, company: Entity, code: str, note: str) -> None:
+    weight = REVOKED_WEIGHT if code == "IMPERSONATE" else UNLISTED_CLAIM_WEIGHT
+    out.extra.append(Flag(code, company.text, company.start, company.end, note))
+    out.set(code, max(weight, out.weights.get(code, 0.0)), f"{note}.")
+    out.weights.pop("LEGIT", None)  # a licence claim that fails the check is no reassurance
+
+
+def _agencies(sig: Signals, out: Scored, agencies: AgencyRegistry) -> None:
+    """Check each company named against the official list of licensed agencies."""
+    claims = sig.has("claim")
+    for company in (e for e in sig.entities if e.kind == "company"):
+        found = agencies.match(company.value)
+        if found is not None and found.agency.active:
+            agency = found.agency
+            _licensed(out, company, f"{agency.name} (licence {agency.licence})")
+        elif found is not None:
+            agency = found.agency
+            note = f"{agency.name}: licence {agency.licence} is {agency.status or 'not active'}"
+            _not_licensed(out, company, "IMPERSONATE", note)
+        elif claims:
+            note = f"{company.value} claims a licence but is not on the list of licensed agencies"
+            _not_licensed(out, company, "NOLICENCE", note)
+
+
+def score_signals(sig: Signals, agencies: AgencyRegistry | None = None) -> Scored:
+    """Apply every rule in :data:`RULES` (and, with ``agencies``, the licence check) to the
+    signals and sum the logit."""
     out = Scored()
     for rule in RULES:
         rule(sig, out)
+    if agencies is not None:
+        _agencies(sig, out, agencies)
     out.logit += sum(out.weights.values())
     return out
 
@@ -270,16 +308,24 @@ def _blend(rule_score: float, text: str, model: ProbabilityModel | None) -> tupl
     return 0.5 * rule_score + 0.5 * probability, f"{MODEL_VERSION}+{model.version}"
 
 
-def classify(post: Mapping[str, Any], *, model: ProbabilityModel | None = None) -> Verdict:
+def classify(
+    post: Mapping[str, Any],
+    *,
+    model: ProbabilityModel | None = None,
+    agencies: AgencyRegistry | None = None,
+) -> Verdict:
     """Classify one post (a mapping with ``text`` and maybe ``images_text``).
 
     Pure: no I/O beyond the lexicon loaded once. Offsets of indicators and entities refer to
     :func:`classified_text`. With ``model``, the score blends rules and model 0.5/0.5 and
-    ``model_version`` names both (``"indicators-1+<model.version>"``).
+    ``model_version`` names both (``"indicators-1+<model.version>"``). With ``agencies`` (the
+    official list, :class:`classifiers.agencies.AgencyRegistry`), each company named is
+    checked: an active licensed agency adds ``LICENSED`` (negative weight), a revoked one
+    ``IMPERSONATE``, and a licence claimed for a company not on the list ``NOLICENCE``.
     """
     text = classified_text(post)
     sig = collect(text, default_lexicon())
-    out = score_signals(sig)
+    out = score_signals(sig, agencies)
     score, version = _blend(out.score, text, model)
     label = SUSPICIOUS if score >= THRESHOLD else NOT_SUSPICIOUS
     return Verdict(
