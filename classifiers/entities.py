@@ -139,7 +139,7 @@ def _simple(text: str, folded: str) -> Iterator[Entity]:
         yield from _me_links(text, folded)
     if "@" in folded:
         yield from _handles(text, folded)
-    if "instagram.com/" in folded or ("@" in folded and "ig" in folded):
+    if "instagram.com/" in folded or ("@" in folded and ("ig" in folded or "insta" in folded)):
         yield from _instagram(text, folded)
 
 
