@@ -259,3 +259,25 @@ def test_bad_lexicon_is_rejected(tmp_path: Path, toml: str) -> None:
     (tmp_path / "bad.toml").write_text(toml, encoding="utf-8")
     with pytest.raises(ValueError):
         load_lexicon(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        pytest.param("Kamboja butuh admin", "kamboja*", id="opening-the-text"),
+        pytest.param("(Kamboja)", "kamboja*", id="after-punctuation"),
+        pytest.param("tiket gratis!", "tiket gratis", id="longer-phrase"),
+        pytest.param("tiket gratis!", "gratis", id="phrase-inside-a-longer-one"),
+        pytest.param("customer-service", "customer service", id="punctuation-between-words"),
+        pytest.param("•Kamboja", "kamboja*", id="after-a-bullet"),
+    ],
+)
+def test_lexicon_finds_phrase(text: str, term: str) -> None:
+    hits = load_lexicon().match(normalize(text))
+    assert term in {hit.term for hit in hits}
+
+
+@pytest.mark.parametrize(("text", "term"), [("partner", "art"), ("\u0434kamboja", "kamboja*")])
+def test_lexicon_ignores_phrase_inside_a_word(text: str, term: str) -> None:
+    hits = load_lexicon().match(normalize(text))
+    assert term not in {hit.term for hit in hits}
