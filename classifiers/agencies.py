@@ -125,6 +125,11 @@ class AgencyRegistry:
     def __len__(self) -> int:
         return len(self._by_key)
 
+    @property
+    def agencies(self) -> tuple[Agency, ...]:
+        """The listed agencies, one per normalised name."""
+        return tuple(self._by_key.values())
+
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping[str, str]]) -> AgencyRegistry:
         """Build from mappings (e.g. ``csv.DictReader`` rows) with name, licence and status
