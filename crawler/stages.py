@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from alerts.outbox import DeliveryReport, deliver, queue_alerts
 from classifiers import classify
+from classifiers.agencies import AgencyRegistry
 from classifiers.model import TextModel
 from classifiers.ocr import OcrError, ocr_image
 from classifiers.reposts import RepostIndex
@@ -60,10 +61,11 @@ def classify_pending(
     if config is not None and config.classifier.ocr:
         read_posters(db, [p["key"] for p in posts], config.classifier.ocr_languages)
     reposts = RepostIndex.rebuild(store.cluster_texts(db)) if posts else None
+    registry = load_agencies(db) if posts else None
     flagged = []
     for post in posts:
         post["images_text"] = store.images_text(db, post["images"])
-        verdict = classify(post, model=model).to_dict()
+        verdict = classify(post, model=model, agencies=registry).to_dict()
         with db.atomic():
             store.save_verdict(db, post["key"], verdict, post["content_hash"])
             store.save_entities(db, post["key"], verdict["entities"])
@@ -72,6 +74,12 @@ def classify_pending(
         if verdict["label"] == "suspicious":
             flagged.append(post["key"])
     return len(posts), flagged
+
+
+def load_agencies(db: Database) -> AgencyRegistry | None:
+    """The imported licensed-agency list, or None when none was imported."""
+    rows = store.agencies(db)
+    return AgencyRegistry.from_rows(rows) if rows else None
 
 
 def load_model(config: Config) -> TextModel | None:

@@ -162,3 +162,36 @@ def test_configured_model_is_used_and_recorded(tmp_path: Path, db: Database) -> 
     key = add_post(db, "a/1", KAMBOJA)
     classify_pending(db, config, model=load_model(config))
     assert model.version in store.get_verdict(db, key)["model_version"]
+
+
+def test_imported_agency_list_is_used_by_the_pipeline(tmp_path: Path) -> None:
+    listing = tmp_path / "p3mi.csv"
+    listing.write_text(
+        "nama,no_izin,status\n"
+        "PT Cahaya Samudra Nusantara,SIP3MI 123/2024,aktif\n"
+        "PT Bintang Timur Mandiri,SIP3MI 77/2019,dicabut\n",
+        encoding="utf-8",
+    )
+    env = {"PANTAU_DATA_DIR": str(tmp_path)}
+    imported = CliRunner().invoke(main, ["agencies", "import", str(listing)], env=env)
+    assert imported.exit_code == 0, imported.output
+    assert "imported 2 agencies (1 with an active licence)" in imported.output
+    with store.connect(tmp_path / "pantau.db") as db:
+        revoked = add_post(
+            db,
+            "a/1",
+            "PT Bintang Timur Mandiri membuka lowongan ART ke Arab Saudi, hubungi WA 081234567890",
+        )
+        classify_pending(db)
+        codes = {i["code"] for i in store.get_verdict(db, revoked)["indicators"]}
+    assert "IMPERSONATE" in codes
+
+
+def test_agency_list_without_a_licence_column_is_refused(tmp_path: Path) -> None:
+    listing = tmp_path / "p3mi.csv"
+    listing.write_text("nama,status\nPT Cahaya Samudra Nusantara,aktif\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["agencies", "import", str(listing)], env={"PANTAU_DATA_DIR": str(tmp_path)}
+    )
+    assert result.exit_code == 2
+    assert "no 'licence' column" in result.output
