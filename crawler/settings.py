@@ -48,6 +48,9 @@ DEFAULT_REQUEST_HEADERS = {
 
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote-control HTTP server runs Python in the crawler on request: an
+# unattended server must not open such a port.
+REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 EXTENSIONS = {"crawler.extensions.RunRecorder": 500}
