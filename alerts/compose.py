@@ -190,6 +190,9 @@ def _context(
     indicators = list(verdict.get("indicators") or [])
     # The verdict's offsets refer to the post text followed by the posters' OCR text.
     text, truncated = cap_text(classified_text(post))
+    own_length = len(str(post.get("text") or ""))
+    segments = highlight(text, indicators, strings)
+    post_segments, image_segments = split_segments(segments, own_length)
     cid = screenshot_cid(message_id) if SCREENSHOT in files else None
     return {
         "s": strings,
@@ -199,9 +202,11 @@ def _context(
         "destinations": destinations(indicators),
         "model_version": verdict.get("model_version") or strings["unknown"],
         "post": _post_fields(post, strings),
-        "text": text,
+        "text": "".join(seg.text for seg in post_segments),
+        "image_text": "".join(seg.text for seg in image_segments),
         "truncated": truncated,
-        "segments": highlight(text, indicators, strings),
+        "segments": post_segments,
+        "image_segments": image_segments,
         "indicators": [_indicator_row(i, strings) for i in indicators],
         "reasons": [str(r) for r in verdict.get("reasons") or []],
         "entities": [_entity_row(e, strings) for e in verdict.get("entities") or []],
@@ -296,6 +301,28 @@ def highlight(
     if position < len(text):
         segments.append(Segment(text[position:]))
     return segments
+
+
+def split_segments(segments: list[Segment], at: int) -> tuple[list[Segment], list[Segment]]:
+    """``segments`` cut at character ``at``: the post's own text, then the OCR text of its
+    images (without the blank line that joins them)."""
+    before: list[Segment] = []
+    after: list[Segment] = []
+    position = 0
+    for segment in segments:
+        end = position + len(segment.text)
+        if end <= at:
+            before.append(segment)
+        elif position >= at:
+            after.append(segment)
+        else:
+            cut = at - position
+            before.append(Segment(segment.text[:cut], segment.mark, segment.title))
+            after.append(Segment(segment.text[cut:], segment.mark, segment.title))
+        position = end
+    if after and not after[0].mark:
+        after[0] = Segment(after[0].text.lstrip("\n"))
+    return before, [segment for segment in after if segment.text]
 
 
 def _merged_spans(

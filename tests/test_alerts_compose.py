@@ -26,12 +26,14 @@ from support_alerts import (
 from alerts.compose import (
     MAX_TEXT,
     TEMPLATES,
+    Segment,
     cap_text,
     compose_alert,
     header_text,
     highlight,
     load_strings,
     safe_link,
+    split_segments,
 )
 
 MESSAGE_ID = "<alert-1@pantau.example.org>"
@@ -356,3 +358,31 @@ def test_both_languages_define_the_same_words() -> None:
         }
 
     assert keys("id") == keys("en")
+
+
+def test_poster_text_is_shown_apart_and_its_words_are_marked() -> None:
+    post = {**sample_post(), "text": "Info loker, lihat gambar", "images_text": "KERJA DI KAMBOJA"}
+    classified = "Info loker, lihat gambar\n\nKERJA DI KAMBOJA"
+    verdict = {**sample_verdict(), "indicators": [indicator(classified, "DEST", "KAMBOJA", 1.0)]}
+    message = compose(post, verdict)
+    html = body(message, "html")
+    assert "Teks dari gambar (dibaca dengan OCR)" in html
+    assert re.search(r'KERJA DI <mark title="DEST[^"]*">KAMBOJA</mark>', html)
+    plain = body(message, "plain")
+    assert "== Teks dari gambar (dibaca dengan OCR) ==\nKERJA DI KAMBOJA" in plain
+
+
+@pytest.mark.parametrize(
+    ("at", "before", "after"),
+    [
+        (3, ["abc"], ["def"]),
+        (5, ["abc", "de"], ["f"]),
+        (0, [], ["abc", "def"]),
+        (6, ["abc", "def"], []),
+    ],
+)
+def test_split_segments(at: int, before: list[str], after: list[str]) -> None:
+    segments = [Segment("abc"), Segment("def", mark=True, title="DEST")]
+    own, images = split_segments(segments, at)
+    assert [s.text for s in own] == before
+    assert [s.text for s in images] == after
