@@ -48,6 +48,7 @@ LANGUAGES = ("id", "en")
 MAX_TEXT = 5000
 MAX_HEADER = 200
 MAX_DESTINATIONS = 3
+MAX_LINKED = 20
 MANIFEST = "manifest.json"
 SCREENSHOT = "screenshot.png"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
@@ -81,15 +82,18 @@ def compose_alert(
     language: str = "id",
     message_id: str,
     now: datetime | None = None,
+    linked: Sequence[Mapping[str, Any]] = (),
 ) -> EmailMessage:
     """The alert email for ``post`` (store rows in, message out; see the module docstring).
 
     ``evidence`` is the store's evidence row, or None when capture failed; only an ``ok``
     row's files are read. ``now`` sets the ``Date`` header (default: the current time).
+    ``linked`` are other posts sharing a contact (``store.linked_posts``): the network.
     """
     strings = load_strings(language)
     files = read_evidence_files(evidence)
     context = _context(post, verdict, evidence, files, strings, language, message_id)
+    context["linked"] = [_linked_row(row, strings) for row in linked[:MAX_LINKED]]
     message = _headers(post, sender, recipients, message_id, context["subject"], now)
     message.set_content(_render("alert.txt", context))
     message.add_alternative(_render("alert.html", context), subtype="html")
@@ -268,6 +272,16 @@ def _entity_row(entity: Mapping[str, Any], strings: Mapping[str, Any]) -> dict[s
     return {
         "kind": strings["kinds"].get(kind, kind),
         "value": header_text(entity.get("value") or entity.get("text") or "", 500),
+    }
+
+
+def _linked_row(row: Mapping[str, Any], strings: Mapping[str, Any]) -> dict[str, Any]:
+    url = str(row.get("url") or "")
+    return {
+        **_entity_row(row, strings),
+        "key": header_text(row.get("key", ""), 200),
+        "url": header_text(url, 500),
+        "link": safe_link(url),
     }
 
 

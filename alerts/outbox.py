@@ -165,6 +165,7 @@ def _compose(
             language=alert["language"],
             message_id=alert["message_id"],
             now=now,
+            linked=store.linked_posts(db, key),
         )
     except Exception as exc:  # a bad row must not leave the alert stuck in "sending"
         log.exception("Cannot compose the alert for %s", key)

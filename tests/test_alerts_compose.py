@@ -386,3 +386,34 @@ def test_split_segments(at: int, before: list[str], after: list[str]) -> None:
     own, images = split_segments(segments, at)
     assert [s.text for s in own] == before
     assert [s.text for s in images] == after
+
+
+def test_posts_sharing_a_contact_are_listed_as_the_network() -> None:
+    linked = [
+        {
+            "key": "telegram:lain/5",
+            "kind": "phone",
+            "value": "+855974123388",
+            "url": "https://t.me/lain/5",
+        },
+        {
+            "key": "telegram:lain/6",
+            "kind": "phone",
+            "value": "+855974123388",
+            "url": "javascript:alert(1)",
+        },
+    ]
+    message = compose_alert(
+        sample_post(),
+        sample_verdict(),
+        None,
+        sender=SENDER,
+        recipients=RECIPIENTS,
+        message_id=MESSAGE_ID,
+        now=NOW,
+        linked=linked,
+    )
+    html = body(message, "html")
+    assert '<a href="https://t.me/lain/5">telegram:lain/5</a>' in html
+    assert 'href="javascript' not in html
+    assert "Jaringan: unggahan lain dengan kontak yang sama" in body(message, "plain")
