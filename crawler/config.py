@@ -44,6 +44,16 @@ SETTINGS: dict[str, str] = {
 }
 
 SPIDERS = ("telegram",)
+# Spider arguments checked at start, so a typo stops the program instead of failing a crawl
+# hours later: argument -> (pattern, what it must be).
+SPIDER_ARGS: dict[str, dict[str, tuple[str, str]]] = {
+    "telegram": {
+        "channel": (r"[A-Za-z0-9_]{1,64}", "a public channel name (letters, digits, _)"),
+        "max_pages": (r"[1-9][0-9]{0,3}", "a whole number from 1 to 9999"),
+        "base_url": (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL"),
+    },
+}
+REQUIRED_ARGS = {"telegram": ("channel",)}
 LANGUAGES = ("id", "en")
 SECURITY = ("none", "starttls", "ssl")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -239,21 +249,36 @@ def _source(raw: Any, index: int) -> Source:
         raise ConfigError(
             prefix + "spider", f"unknown spider {spider!r}; known: {', '.join(SPIDERS)}"
         )
-    args = _table(raw, "args", prefix=prefix)
-    for key, value in args.items():
-        if not isinstance(value, str | int):
-            raise ConfigError(f"{prefix}args.{key}", "must be a string or a number")
+    args = {key: str(value) for key, value in _table(raw, "args", prefix=prefix).items()}
+    _check_spider_args(spider, args, prefix)
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(prefix + "enabled", "must be true or false")
     return Source(
         name=name,
         spider=spider,
-        args={key: str(value) for key, value in args.items()},
+        args=args,
         interval_minutes=_number(raw, "interval_minutes", 60.0, 1, 7 * 24 * 60, prefix=prefix),
         jitter_seconds=_number(raw, "jitter_seconds", 300.0, 0, 24 * 3600, prefix=prefix),
         enabled=enabled,
     )
+
+
+def _check_spider_args(spider: str, args: Mapping[str, str], prefix: str) -> None:
+    known = SPIDER_ARGS[spider]
+    for key, value in args.items():
+        if key not in known:
+            raise ConfigError(
+                f"{prefix}args.{key}",
+                f"unknown argument of spider {spider!r}; "
+                f"expected one of {', '.join(sorted(known))}",
+            )
+        pattern, meaning = known[key]
+        if not re.fullmatch(pattern, value):
+            raise ConfigError(f"{prefix}args.{key}", f"must be {meaning}, not {value!r}")
+    for key in REQUIRED_ARGS.get(spider, ()):
+        if key not in args:
+            raise ConfigError(f"{prefix}args.{key}", f"required by spider {spider!r}")
 
 
 def _check_keys(prefix: str, raw: Mapping[str, Any], allowed: set[str]) -> None:

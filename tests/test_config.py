@@ -13,6 +13,7 @@ from crawler.config import SETTINGS, load_config, parse_config
 from crawler.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
+TG = {"name": "a", "spider": "telegram", "args": {"channel": "loker"}}
 
 
 def test_embedded_defaults_need_no_file() -> None:
@@ -67,12 +68,12 @@ def test_config_path_from_environment() -> None:
         ({"sources": [{"name": "a", "spider": "facebook"}]}, {}, "sources[0].spider"),
         ({"sources": [{"spider": "telegram"}]}, {}, "sources[0].name"),
         (
-            {"sources": [{"name": "a", "spider": "telegram", "interval_minutes": -1}]},
+            {"sources": [{**TG, "interval_minutes": -1}]},
             {},
             "sources[0].interval_minutes",
         ),
         (
-            {"sources": [{"name": "a", "spider": "telegram"}, {"name": "a", "spider": "telegram"}]},
+            {"sources": [TG, TG]},
             {},
             "sources[1].name",
         ),
