@@ -53,6 +53,7 @@ class CrawlRunner:
         for key, value in sorted(source.args.items()):
             cmd += ["-a", f"{key}={value}"]
         cmd += ["-s", f"PANTAU_DB={self.config.db_path}", "-s", f"PANTAU_SOURCE={source.name}"]
+        cmd += ["-s", f"PANTAU_WARC_DIR={self.config.data_dir / 'warc'}"]
         cmd += ["-s", f"LOG_LEVEL={self.log_level}"]
         return cmd
 

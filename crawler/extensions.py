@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from crawler import store
 from crawler.pipelines import NEW_STAT, RUN_ID_STAT, SCRAPED_STAT
+from crawler.warc import WARC_PATH_STAT
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,8 @@ class RunRecorder:
             return
         try:
             status = "ok" if reason == "finished" else "failed"
-            store.finish_run(self.db, self.run_id, status, reason, self.counts())
+            warc = self.stats.get_value(WARC_PATH_STAT)
+            store.finish_run(self.db, self.run_id, status, reason, self.counts(), warc_path=warc)
             log.info("run %d ended %s (%s)", self.run_id, status, reason)
         finally:
             self.db.close()

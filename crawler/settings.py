@@ -4,6 +4,7 @@ Pantau-specific settings, given with ``-s NAME=value`` (``crawler.crawl`` does):
 
 ``PANTAU_DB``      path of the SQLite store; unset, nothing is stored and no run is recorded
 ``PANTAU_SOURCE``  name of the configured source the items belong to (default: the channel)
+``PANTAU_WARC_DIR``  folder for one WARC file per run of every HTTP exchange; unset, none
 ``PANTAU_MAX_TEXT_CHARS``  longest post text kept by ``StorePipeline`` (longer is cut)
 """
 
@@ -53,6 +54,8 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+# Next to the downloader, so the WARC holds the bytes as they came over the wire.
+DOWNLOADER_MIDDLEWARES = {"crawler.warc.WarcRecorder": 950}
 EXTENSIONS = {"crawler.extensions.RunRecorder": 500}
 
 FEED_EXPORT_ENCODING = "utf-8"

@@ -118,6 +118,12 @@ def m002_intelligence(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_run_warc(db: Database) -> None:
+    """The WARC file that recorded each run's HTTP exchanges."""
+    db.execute("ALTER TABLE runs ADD COLUMN warc_path TEXT")
+
+
 def open_store(path: str | Path) -> Database:
     """Open (creating if needed) the database at ``path``, in WAL mode, migrated."""
     path = Path(path)
@@ -176,13 +182,15 @@ def finish_run(
     reason: str | None,
     counts: Mapping[str, int],
     now: datetime | None = None,
+    warc_path: str | None = None,
 ) -> None:
-    """Close a run with its status (``ok`` or ``failed``), reason and item counts."""
+    """Close a run with its status (``ok`` or ``failed``), reason, item counts and the
+    WARC file that recorded it."""
     finished = now_iso(now)
     with db.atomic():
         db.execute(
             "UPDATE runs SET finished_at = ?, status = ?, reason = ?, items_scraped = ?, "
-            "items_new = ?, errors = ? WHERE id = ?",
+            "items_new = ?, errors = ?, warc_path = COALESCE(?, warc_path) WHERE id = ?",
             [
                 finished,
                 status,
@@ -190,6 +198,7 @@ def finish_run(
                 counts.get("scraped", 0),
                 counts.get("new", 0),
                 counts.get("errors", 0),
+                warc_path,
                 run_id,
             ],
         )

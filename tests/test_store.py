@@ -45,6 +45,7 @@ def test_reopening_applies_no_migration_twice(tmp_path: Path) -> None:
             assert [m.name for m in store.migrations.applied(db)] == [
                 "m001_initial",
                 "m002_intelligence",
+                "m003_run_warc",
             ]
 
 
