@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import phonenumbers
 
-from classifiers.normalize import Normalized, fold, rewrite
+from classifiers.normalize import Normalized, ascii_digits, digit_pattern, fold, rewrite
 from classifiers.verdict import Entity
 
 __all__ = ["find_entities", "phone_region"]
@@ -29,11 +29,11 @@ _WORDS = "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True))
 _SPELT_RE = re.compile(rf"(?<=\d)[ -]?(?:{_WORDS})(?![a-z])|(?<![a-z])(?:{_WORDS})(?=[ -]?\d)")
 # Cheap pre-checks (the patterns start with a digit or a rare letter): a number touching a
 # spelt digit, or a number starting with a spelt zero.
-_SPELT_AFTER_DIGIT = re.compile(rf"\d[ -]?(?:{_WORDS})")
+_SPELT_AFTER_DIGIT = digit_pattern(rf"\d[ -]?(?:{_WORDS})")  # (any digits, 0-9 only)
 _SPELT_ZERO = re.compile(rf"(?:nol|kosong|zero)[ -]?(?:\d|{_WORDS})")
 _KEYCAP_RE = re.compile("(\\d)\ufe0f?\u20e3")
 # Starts at "+", "(" or a digit (fast to scan); the character before is checked in code.
-_PHONE_RE = re.compile(r"[+(\d][\d\s\-.()]{8,27}\d")
+_PHONE_RE = digit_pattern(r"[+(\d][\d\s\-.()]{8,27}\d")  # (any digits, 0-9 only)
 _NON_DIGIT_RE = re.compile(r"\D")
 # No phone number anywhere has fewer digits; shorter candidates skip the (slow) parser.
 _MIN_PHONE_DIGITS = 7
@@ -77,7 +77,7 @@ def _phone_view(folded: str) -> Normalized:
     view = Normalized(folded)
     if "\u20e3" in folded:
         view = rewrite(view, _KEYCAP_RE, lambda m: m.group(1))
-    if _SPELT_AFTER_DIGIT.search(view.text) or (
+    if _SPELT_AFTER_DIGIT[ascii_digits(folded)].search(view.text) or (
         ("nol" in folded or "kosong" in folded or "zero" in folded) and _SPELT_ZERO.search(folded)
     ):
         view = rewrite(view, _SPELT_RE, lambda m: _DIGIT_WORDS[m.group().strip(" -")])
@@ -125,7 +125,7 @@ def _indonesian_mobile(candidate: str, digits: str) -> str | None:
 
 def _phones(text: str, folded: str) -> Iterator[Entity]:
     view = _phone_view(folded)
-    for m in _PHONE_RE.finditer(view.text):
+    for m in _PHONE_RE[ascii_digits(folded)].finditer(view.text):
         if m.start() and view.text[m.start() - 1] in _NOT_BEFORE_PHONE:
             continue  # inside a word, a URL path or a longer number
         value = _parse_phone(m.group().strip(" -.()"))

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from classifiers.normalize import Normalized, normalize
 
@@ -43,10 +43,10 @@ _TOKEN_RE = re.compile(r"\w+|[\U0001F1E6-\U0001F1FF]{2}")
 _FLAG_RE = re.compile(r"[\U0001F1E6-\U0001F1FF]{2}")
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """One phrase found: its group, key (ISO code for destinations, else ""), the lexicon
-    phrase, and the original character span."""
+    phrase, and the original character span. (A named tuple: several per post, and a tuple
+    is built several times faster than a frozen dataclass.)"""
 
     group: str
     key: str

@@ -9,9 +9,9 @@ order of magnitude, not the cent) and fixed period factors (26 working days, 4.3
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from classifiers.normalize import fold
+from classifiers.normalize import ascii_digits, digit_pattern, fold
 
 __all__ = ["CURRENCY_COUNTRY", "IDR_PER_UNIT", "Money", "find_money", "parse_number"]
 
@@ -87,7 +87,7 @@ _NUM = r"\d(?:\d{0,2}(?:[.,]\d{3})+(?:[.,]\d+)?|\d*(?:[.,]\d+)?)"
 
 # Scanning starts at digits only (fast); the currency and scale around a number are read
 # with small anchored patterns.
-_NUMBER_RE = re.compile(_NUM)
+_NUMBER_RE = digit_pattern(_NUM)  # (any digits, 0-9 only)
 _BEFORE_RE = re.compile(rf"(?:^|[^a-z0-9])(?P<cur>{_CUR})\.?\s?$")
 _AFTER_RE = re.compile(rf"(?:\s?(?P<scale>{_SCALE})(?![a-z]))?(?:\s?(?P<cur>{_CUR})(?![a-z]))?")
 _PERIOD_RE = re.compile(
@@ -99,10 +99,9 @@ _CUR_LAST = frozenset(word[-1] for word in _CURRENCY_WORDS)
 _AFTER_FIRST = frozenset(word[0] for word in (*_CURRENCY_WORDS, *_SCALE_WORDS))
 
 
-@dataclass(frozen=True)
-class Money:
+class Money(NamedTuple):
     """One amount: value in its currency, the ISO currency, period, rupiah per month,
-    and the original span."""
+    and the original span. (A named tuple: cheap to build.)"""
 
     amount: float
     currency: str
@@ -167,5 +166,6 @@ def find_money(text: str, folded: str | None = None) -> list[Money]:
     """Every money amount in ``text`` (offsets are offsets in ``text``); ``folded`` may pass
     ``fold(text)`` when the caller already has it."""
     folded = fold(text) if folded is None else folded
-    found = (_from_number(m, folded) for m in _NUMBER_RE.finditer(folded))
+    numbers = _NUMBER_RE[ascii_digits(folded)].finditer(folded)
+    found = (_from_number(m, folded) for m in numbers)
     return [money for money in found if money is not None]

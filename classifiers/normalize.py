@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Normalized", "fold", "normalize", "rewrite"]
+__all__ = ["Normalized", "ascii_digits", "digit_pattern", "fold", "normalize", "rewrite"]
 
 # Digits that stand for letters inside words ("l0ker", "k4mboja", "0nline").
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a"})
@@ -36,11 +36,37 @@ _SPACED_HINT = re.compile(r" [a-z] [a-z](?![a-z])")
 # Leet hint: a pattern starting with a character class lets the engine skip ahead in C.
 _LEET_HINT = re.compile(r"[013457@][a-z]")
 _ACCENTED_RE = re.compile("[\u00c0-\u024f\u0131]")
-# Letters people stretch for emphasis ("gratisss", "kerjaaa", "cepattt"); checking a few
-# substrings is much cheaper than a back-reference regex over the whole post.
-_TRIPLES = tuple(c * 3 for c in "aeiouy" + "hkmnrstg")
+# Letters people stretch for emphasis ("gratisss", "kerjaaa", "cepattt"): the squeeze runs
+# only when one of them is written three times in a row.
+_STRETCHED = "aeiouy" + "hkmnrstg"
+# Byte tables for :func:`_has_triple`: stretched letters kept (others 0); others marked 0xFF.
+_KEEP_STRETCHED = bytes(b if chr(b) in _STRETCHED else 0 for b in range(256))
+_MARK_OTHERS = bytes(0 if chr(b) in _STRETCHED else 0xFF for b in range(256))
 # A letter written three or more times in a row: "gratisss", "kerjaaa".
 _REPEAT_RE = re.compile(r"([a-z])\1{2,}")
+
+
+# Every decimal digit other than 0-9 (which ``\\d`` also matches: Arabic-Indic, full-width
+# ...) lies in this range; a single range is cheap to scan for.
+_HIGH_RE = re.compile("[\u0660-\U0001fbf9]")
+
+
+@lru_cache(maxsize=4)
+def ascii_digits(text: str) -> bool:
+    """Whether every decimal digit in ``text`` is 0-9 (remembered for the last few texts:
+    money and contact parsing ask about the same post)."""
+    return text.isascii() or not any(map(str.isdecimal, _HIGH_RE.findall(text)))
+
+
+def digit_pattern(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """``pattern`` (which must start with ``\\d``) compiled twice: as written, and starting
+    with ``[0-9]`` for texts where :func:`ascii_digits` holds. The regex engine scans for a
+    plain character range several times faster than for the Unicode digit category, and a
+    pattern's first character is what it scans for."""
+    if not pattern.startswith("\\d") and not pattern.startswith("[+(\\d]"):
+        raise ValueError(f"pattern does not start with a digit class: {pattern!r}")
+    fast = pattern.replace("\\d", "0-9", 1) if pattern[0] == "[" else "[0-9]" + pattern[2:]
+    return re.compile(pattern), re.compile(fast)
 
 
 @dataclass(frozen=True)
@@ -105,6 +131,24 @@ def _unleet(text: str) -> str:
     return _LEET_RE.sub(_leet, text)
 
 
+def _has_triple(text: str) -> bool:
+    """Whether a stretched letter (:data:`_STRETCHED`) appears three times in a row.
+
+    Fourteen substring searches cost more than the rest of normalisation, so the text (as
+    ASCII bytes) is checked with whole-text integer arithmetic in C: with ``n`` the text as
+    one big-endian integer, byte *i* of ``n ^ (n >> 8)`` is zero where character *i* equals
+    character *i - 1*; OR-ing that with itself shifted by one byte leaves a zero byte where
+    three equal characters end, and OR-ing in 0xFF for every other character keeps only the
+    stretched letters.
+    """
+    raw = text.encode("ascii", "replace")  # one byte per character, "?" for non-ASCII
+    letters = int.from_bytes(raw.translate(_KEEP_STRETCHED), "big")
+    others = int.from_bytes(raw.translate(_MARK_OTHERS), "big")
+    pairs = letters ^ (letters >> 8)
+    ends = pairs | (pairs >> 8) | others
+    return b"\x00" in ends.to_bytes(len(raw), "big")
+
+
 def rewrite(
     norm: Normalized, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]
 ) -> Normalized:
@@ -148,6 +192,6 @@ def normalize(text: str, folded: str | None = None) -> Normalized:
     norm = Normalized(_unleet(folded) if _LEET_HINT.search(folded) else folded)
     if _SPACED_HINT.search(norm.text):
         norm = rewrite(norm, _SPACED_RE, lambda m: m.group().replace(" ", ""))
-    if any(triple in norm.text for triple in _TRIPLES):
+    if _has_triple(norm.text):
         norm = rewrite(norm, _REPEAT_RE, lambda m: m.group(1))
     return norm
