@@ -1,52 +1,194 @@
-"""Measure the learned text model on DIFrauD job scams with honest cross-validation.
+"""Measure the learned text model on DIFrauD job scams with nested cross-validation.
 
 Example::
 
     .venv/bin/python bench/eval_difraud.py ../shared/eval/difraud_job_scams_validation.jsonl
 
-Stratified 5-fold CV (seed fixed). In each outer fold the decision threshold is chosen on
-out-of-fold scores of the *training* part (inner 3-fold CV), the model is retrained on the
-whole training part and scored once on the held-out part. Prints fraud-class F1 and
-PR-AUC per fold, pooled over all held-out rows, and the batch throughput of
-``predict_proba``. ``--json`` prints one JSON object instead (the tests read it).
+Procedure (nothing is chosen on the rows a figure is reported on):
+
+* Outer loop: repeated stratified K-fold (``--folds`` x ``--repeats``, seeds fixed).
+* Inside each outer training part, every configuration of the grid (model kind x C) gets
+  out-of-fold scores from an inner stratified 3-fold CV; the one with the best inner
+  PR-AUC wins, and the decision threshold is the F1-best threshold on its inner scores.
+* The winner is retrained on the whole training part and scores the held-out part once.
+
+Prints, per repeat, the fraud-class F1, precision and recall of all held-out rows pooled
+(each flagged by its own fold's threshold) and PR-AUC of the pooled probabilities; the
+mean and sd of per-fold F1; which configurations won; optionally a learning curve (F1 vs
+number of fraud rows kept in each training part) and the batch throughput of the default
+model. ``--json`` prints one JSON object, ``--markdown`` a section for docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import platform
 import time
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 import numpy as np
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 
 from classifiers.dataset import read_labelled
 from classifiers.evaluation import EvaluationReport, best_threshold, evaluate
-from classifiers.model import TextModel, train_model
+from classifiers.model import KINDS, TextModel, train_model
+
+INNER_FOLDS = 3
+DEFAULT_CONFIG = ("words", 10.0)  # train_model's defaults
+FULL_GRID = [(kind, c) for kind in KINDS for c in (10.0, 100.0)]
+CURVE_SIZES = (6, 12, 24, 36, 48)
 
 
-def out_of_fold_scores(texts: list[str], y: np.ndarray, folds: int, seed: int) -> np.ndarray:
-    """Scores of each row from a model that did not see it."""
+@dataclass(frozen=True)
+class Choice:
+    """A configuration picked on inner folds, with its threshold and inner PR-AUC."""
+
+    kind: str
+    c: float
+    threshold: float
+    inner_pr_auc: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind} C={self.c:g}"
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One outer fold: the report on its held-out rows, their scores and the choice."""
+
+    report: EvaluationReport
+    scores: np.ndarray
+    choice: Choice
+
+
+def _subset(texts: Sequence[str], rows: np.ndarray) -> list[str]:
+    return [texts[i] for i in rows]
+
+
+def out_of_fold_scores(
+    texts: list[str], y: np.ndarray, config: tuple[str, float], seed: int
+) -> np.ndarray:
+    """Scores of each row from a model (of ``config``) that did not see it."""
     scores = np.zeros(len(y))
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    splitter = StratifiedKFold(n_splits=INNER_FOLDS, shuffle=True, random_state=seed)
     for train, test in splitter.split(texts, y):
-        model = train_model([texts[i] for i in train], y[train], seed=seed)
-        scores[test] = model.predict_proba([texts[i] for i in test])
+        model = train_model(_subset(texts, train), y[train], seed=seed, kind=config[0], c=config[1])
+        scores[test] = model.predict_proba(_subset(texts, test))
     return scores
 
 
+def choose(texts: list[str], y: np.ndarray, grid: Sequence[tuple[str, float]], seed: int) -> Choice:
+    """The grid configuration with the best inner out-of-fold PR-AUC (first on ties)."""
+    best: Choice | None = None
+    for kind, c in grid:
+        scores = out_of_fold_scores(texts, y, (kind, c), seed)
+        pr_auc = evaluate(y.tolist(), scores.tolist()).pr_auc or 0.0
+        if best is None or pr_auc > best.inner_pr_auc:
+            best = Choice(kind, c, best_threshold(y, scores), pr_auc)
+    assert best is not None, "the grid is empty"
+    return best
+
+
 def run_fold(
-    texts: list[str], y: np.ndarray, train: np.ndarray, test: np.ndarray, seed: int
-) -> tuple[EvaluationReport, np.ndarray, TextModel]:
-    """Pick the threshold inside ``train``, fit on ``train``, report on ``test``."""
-    train_texts = [texts[i] for i in train]
-    threshold = best_threshold(y[train], out_of_fold_scores(train_texts, y[train], 3, seed))
-    model = train_model(train_texts, y[train], seed=seed)
-    scores = np.asarray(model.predict_proba([texts[i] for i in test]))
-    return evaluate(y[test].tolist(), scores.tolist(), threshold=threshold), scores, model
+    texts: list[str],
+    y: np.ndarray,
+    split: tuple[np.ndarray, np.ndarray],
+    grid: Sequence[tuple[str, float]],
+    seed: int,
+) -> Fold:
+    """Choose inside the training part, fit on all of it, report on the held-out part."""
+    train, test = split
+    train_texts = _subset(texts, train)
+    choice = choose(train_texts, y[train], grid, seed)
+    model = train_model(train_texts, y[train], seed=seed, kind=choice.kind, c=choice.c)
+    scores = np.asarray(model.predict_proba(_subset(texts, test)))
+    report = evaluate(y[test].tolist(), scores.tolist(), threshold=choice.threshold)
+    return Fold(report, scores, choice)
+
+
+def cross_validate(
+    texts: list[str],
+    y: np.ndarray,
+    grid: Sequence[tuple[str, float]],
+    *,
+    folds: int,
+    repeats: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Nested repeated CV figures for the fraud class (see module docstring)."""
+    splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    splits = list(splitter.split(texts, y))
+    results = [run_fold(texts, y, split, grid, seed) for split in splits]
+    pooled = _pooled_repeats(y, splits, results, folds)
+    fold_f1 = [f.report.f1 for f in results]
+    return {
+        "folds": [f.report.to_dict() | {"choice": f.choice.name} for f in results],
+        "fold_f1_mean": float(np.mean(fold_f1)),
+        "fold_f1_sd": float(np.std(fold_f1, ddof=1)) if len(fold_f1) > 1 else 0.0,
+        "repeats": pooled,
+        **{key: _mean(pooled, key) for key in ("f1", "precision", "recall", "pr_auc")},
+        "f1_sd": float(np.std([p["f1"] for p in pooled])),
+        "choices": dict(Counter(f.choice.name for f in results)),
+    }
+
+
+def _pooled_repeats(
+    y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], results: list[Fold], folds: int
+) -> list[dict[str, float]]:
+    """``_pooled`` of each repeat (splits come repeat by repeat, ``folds`` at a time)."""
+    starts = range(0, len(splits), folds)
+    return [_pooled(y, splits[s : s + folds], results[s : s + folds]) for s in starts]
+
+
+def _pooled(
+    y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], results: list[Fold]
+) -> dict[str, float]:
+    """One repeat's held-out rows together, each flagged by its own fold's threshold."""
+    scores, flagged = np.zeros(len(y)), np.zeros(len(y))
+    for (_, test), fold in zip(splits, results, strict=True):
+        scores[test] = fold.scores
+        flagged[test] = fold.scores >= fold.choice.threshold
+    report = evaluate(y.tolist(), flagged.tolist(), threshold=0.5)
+    pr_auc = evaluate(y.tolist(), scores.tolist()).pr_auc or 0.0
+    return {"f1": report.f1, "precision": report.precision, "recall": report.recall,
+            "pr_auc": pr_auc}  # fmt: skip
+
+
+def _mean(rows: list[dict[str, float]], key: str) -> float:
+    return float(np.mean([row[key] for row in rows]))
+
+
+def learning_curve(
+    texts: list[str], y: np.ndarray, *, folds: int, repeats: int, seed: int
+) -> list[dict[str, float]]:
+    """Pooled F1 and PR-AUC of the default configuration when each outer training part
+    keeps only ``n`` of its fraud rows (all legitimate rows kept), for ``CURVE_SIZES``."""
+    rng = np.random.default_rng(seed)
+    splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    splits = list(splitter.split(texts, y))
+    curve = []
+    for size in CURVE_SIZES:
+        kept = [(_keep_fraud(y, train, size, rng), test) for train, test in splits]
+        results = [run_fold(texts, y, split, [DEFAULT_CONFIG], seed) for split in kept]
+        pooled = _pooled_repeats(y, splits, results, folds)
+        fraud = float(np.mean([y[train].sum() for train, _ in kept]))
+        curve.append({"fraud_rows": fraud, "f1": _mean(pooled, "f1"),
+                      "pr_auc": _mean(pooled, "pr_auc")})  # fmt: skip
+    return curve
+
+
+def _keep_fraud(y: np.ndarray, train: np.ndarray, size: int, rng: np.random.Generator) -> Any:
+    fraud, legit = train[y[train] == 1], train[y[train] == 0]
+    chosen = rng.choice(fraud, size=min(size, len(fraud)), replace=False)
+    return np.sort(np.concatenate((chosen, legit)))
 
 
 def throughput(model: TextModel, texts: Sequence[str], repeat: int = 3) -> float:
@@ -59,65 +201,126 @@ def throughput(model: TextModel, texts: Sequence[str], repeat: int = 3) -> float
     return len(texts) / best
 
 
-def measure(path: Path, folds: int = 5, seed: int = 0, speed: bool = True) -> dict[str, Any]:
-    """Cross-validated figures for the fraud class, plus throughput when ``speed``."""
-    rows = read_labelled(path)
-    texts, y = [r.text for r in rows], np.asarray([r.label for r in rows])
-    reports, flagged, pooled = [], np.zeros(len(y), bool), np.zeros(len(y))
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train, test in splitter.split(texts, y):
-        report, scores, model = run_fold(texts, y, train, test, seed)
-        reports.append(report)
-        pooled[test], flagged[test] = scores, scores >= report.threshold
-    # Each row was flagged by its own fold's threshold, so score 1.0/0.0 at threshold 0.5.
-    overall = evaluate(y.tolist(), flagged.astype(float).tolist(), threshold=0.5)
+def throughputs(texts: list[str], y: np.ndarray, seed: int) -> dict[str, int]:
+    """Texts/s of each kind's model (fitted on all rows) on 10,000 texts cut to a length."""
+    batch = (texts * (10_000 // len(texts) + 1))[:10_000]
+    result = {}
+    for kind in KINDS:
+        model = train_model(texts, y, seed=seed, kind=kind)
+        for chars in (200, 500, 1000):
+            result[f"{kind}, {chars} chars"] = round(throughput(model, [t[:chars] for t in batch]))
+    return result
+
+
+def machine() -> dict[str, Any]:
+    """Where and when the figures were measured."""
     return {
-        "rows": len(y),
-        "positives": int(y.sum()),
-        "folds": [r.to_dict() for r in reports],
-        "f1": overall.f1,
-        "precision": overall.precision,
-        "recall": overall.recall,
-        "mean_fold_f1": float(np.mean([r.f1 for r in reports])),
-        "pr_auc": evaluate(y.tolist(), pooled.tolist()).pr_auc,
-        "mean_fold_pr_auc": float(np.mean([r.pr_auc for r in reports])),
-        "throughput": _throughputs(model, texts) if speed else {},
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+        "cpus": os.cpu_count(),
+        "load_1min": round(os.getloadavg()[0], 2),
+        "python": platform.python_version(),
     }
 
 
-def _throughputs(model: TextModel, texts: list[str]) -> dict[str, Any]:
-    batch = (texts * (10_000 // len(texts) + 1))[:10_000]
-    result = {}
-    for chars in (200, 500, 1000, None):
-        cut = [t[:chars] for t in batch] if chars else batch
-        mean = float(np.mean([len(t) for t in cut]))
-        result[f"mean {mean:.0f} chars"] = round(throughput(model, cut))
-    return result
+def measure(
+    path: Path,
+    *,
+    folds: int = 5,
+    repeats: int = 3,
+    seed: int = 0,
+    grid: Sequence[tuple[str, float]] = tuple(FULL_GRID),
+    curve: bool = False,
+    speed: bool = True,
+) -> dict[str, Any]:
+    """All figures for ``path`` (see module docstring)."""
+    rows = read_labelled(path)
+    texts, y = [r.text for r in rows], np.asarray([r.label for r in rows])
+    started = time.perf_counter()
+    figures: dict[str, Any] = {
+        "rows": len(y),
+        "positives": int(y.sum()),
+        "folds_k": folds,
+        "repeats_n": repeats,
+        "grid": [f"{k} C={c:g}" for k, c in grid],
+    }
+    figures |= cross_validate(texts, y, grid, folds=folds, repeats=repeats, seed=seed)
+    if curve:
+        figures["learning_curve"] = learning_curve(texts, y, folds=folds, repeats=1, seed=seed)
+    figures["throughput"] = throughputs(texts, y, seed) if speed else {}
+    figures["seconds"] = round(time.perf_counter() - started, 1)
+    return machine() | figures
+
+
+def text_lines(figures: dict[str, Any]) -> list[str]:
+    """Human-readable summary."""
+    lines = [f"{figures['date']}  {figures['machine']}, {figures['cpus']} CPUs, load "
+             f"{figures['load_1min']}, Python {figures['python']}",
+             f"{figures['rows']} rows, {figures['positives']} fraud; nested "
+             f"{figures['folds_k']}-fold x {figures['repeats_n']} repeats; grid "
+             f"{', '.join(figures['grid'])}"]  # fmt: skip
+    for number, rep in enumerate(figures["repeats"], start=1):
+        lines.append(f"repeat {number} pooled: F1 {rep['f1']:.3f} (P {rep['precision']:.3f}"
+                     f" R {rep['recall']:.3f})  PR-AUC {rep['pr_auc']:.3f}")  # fmt: skip
+    lines += [
+        f"pooled, mean of repeats: F1 {figures['f1']:.3f} ± {figures['f1_sd']:.3f}  "
+        f"P {figures['precision']:.3f}  R {figures['recall']:.3f}  PR-AUC {figures['pr_auc']:.3f}",
+        f"per outer fold: F1 {figures['fold_f1_mean']:.3f} ± {figures['fold_f1_sd']:.3f}",
+        f"chosen on inner folds: {figures['choices']}",
+    ]
+    for point in figures.get("learning_curve", []):
+        lines.append(f"learning curve: {point['fraud_rows']:.0f} fraud rows -> "
+                     f"F1 {point['f1']:.3f}  PR-AUC {point['pr_auc']:.3f}")  # fmt: skip
+    if figures["throughput"]:
+        lines.append(f"predict_proba texts/s (batch of 10,000): {figures['throughput']}")
+    lines.append(f"took {figures['seconds']} s")
+    return lines
+
+
+def markdown(figures: dict[str, Any]) -> str:
+    """A section for docs/benchmarks.md."""
+    body = "\n".join(f"    {line}" for line in text_lines(figures))
+    return (
+        "## Learned model on DIFrauD\n\n"
+        "`python bench/eval_difraud.py ../shared/eval/difraud_job_scams_validation.jsonl "
+        "--learning-curve`\n\n" + body + "\n"
+    )
 
 
 @click.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--folds", default=5, show_default=True, help="Outer stratified CV folds.")
+@click.option("--repeats", default=3, show_default=True, help="Outer CV repeats.")
 @click.option("--seed", default=0, show_default=True, help="Seed of splits and model.")
+@click.option("--default-only", is_flag=True, help="Grid of the default configuration only.")
+@click.option("--learning-curve", "curve", is_flag=True, help="Also F1 vs fraud rows.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--markdown", "as_markdown", is_flag=True, help="Print a docs section.")
 @click.option("--no-speed", is_flag=True, help="Skip the throughput measurement.")
-def main(path: Path, folds: int, seed: int, as_json: bool, no_speed: bool) -> None:
-    """Cross-validate the text model on a DIFrauD JSONL file (text, label 1 = fraud).
+def main(
+    path: Path,
+    folds: int,
+    repeats: int,
+    seed: int,
+    default_only: bool,
+    curve: bool,
+    as_json: bool,
+    as_markdown: bool,
+    no_speed: bool,
+) -> None:
+    """Nested cross-validation of the text model on a DIFrauD JSONL file (label 1 = fraud).
 
     Example: python bench/eval_difraud.py ../shared/eval/difraud_job_scams_validation.jsonl
     """
-    figures = measure(path, folds, seed, speed=not no_speed)
+    grid = [DEFAULT_CONFIG] if default_only else FULL_GRID
+    figures = measure(path, folds=folds, repeats=repeats, seed=seed, grid=grid, curve=curve,
+                      speed=not no_speed)  # fmt: skip
     if as_json:
         click.echo(json.dumps(figures))
-        return
-    for number, fold in enumerate(figures["folds"], start=1):
-        click.echo(f"fold {number}: F1 {fold['f1']:.3f}  PR-AUC {fold['pr_auc']:.3f}"
-                   f"  threshold {fold['threshold']:.3f}")  # fmt: skip
-    click.echo(f"pooled: F1 {figures['f1']:.3f} (P {figures['precision']:.3f}"
-               f" R {figures['recall']:.3f})  PR-AUC {figures['pr_auc']:.3f}")  # fmt: skip
-    click.echo(f"mean of folds: F1 {figures['mean_fold_f1']:.3f}"
-               f"  PR-AUC {figures['mean_fold_pr_auc']:.3f}")  # fmt: skip
-    click.echo(f"predict_proba texts/s (one batch of 10,000): {figures['throughput']}")
+    elif as_markdown:
+        click.echo(markdown(figures))
+    else:
+        click.echo("\n".join(text_lines(figures)))
 
 
 if __name__ == "__main__":
