@@ -3,12 +3,17 @@
 Usage::
 
     .venv/bin/python bench/classify_speed.py [--lokerid CSV] [--overseas JSONL] [--passes N]
+        [--model]
 
 The texts are the Loker.id ads (title + description) and the overseas rows, as they are.
 Prints the machine (CPU model, Python version, load), the date, start-up time (import and
 lexicon compile, in a fresh interpreter), and posts per second at full length and with each
 text cut to 800 characters (a typical post). Each figure is the best of ``--passes`` passes
 over all texts: the machine is shared, and the best pass is the one least disturbed.
+
+``--model`` also times classification with the learned model blended in: a model is trained
+on the overseas rows (positive: suspicious) and the Loker.id ads (not suspicious), saved to
+and loaded from a temporary directory, for timing only.
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -74,17 +81,17 @@ def startup_seconds(runs: int = 3) -> float:
     return min(times)
 
 
-def posts_per_second(texts: list[str], passes: int) -> tuple[float, float]:
+def posts_per_second(texts: list[str], passes: int, model: Any = None) -> tuple[float, float]:
     """Best of ``passes`` timed passes over ``texts`` (one warm-up pass first), as posts per
     wall-clock second and per CPU second of this process (the second ignores time the
-    process waited for a core on a busy machine)."""
+    process waited for a core on a busy machine). ``model`` is passed to ``classify``."""
     for text in texts:
-        classify({"text": text})
+        classify({"text": text}, model=model)
     wall = cpu = float("inf")
     for _ in range(passes):
         start, start_cpu = time.perf_counter(), time.process_time()
         for text in texts:
-            classify({"text": text})
+            classify({"text": text}, model=model)
         wall = min(wall, time.perf_counter() - start)
         cpu = min(cpu, time.process_time() - start_cpu)
     return len(texts) / wall, len(texts) / cpu
@@ -98,11 +105,26 @@ def load_texts(lokerid: Path, overseas: Path) -> list[str]:
     return read_lokerid(lokerid) + [row["text"] for row in read_overseas(overseas)]
 
 
+def timing_model(lokerid: Path, overseas: Path) -> Any:
+    """A learned model for timing only: overseas rows labelled by their ``label``
+    (``positive`` = 1), Loker.id ads 0; saved to and loaded from a temporary directory."""
+    from classifiers.model import TextModel, train_model
+
+    rows = read_overseas(overseas)
+    texts = [row["text"] for row in rows] + read_lokerid(lokerid)
+    labels = [int(row["label"] == "positive") for row in rows] + [0] * (len(texts) - len(rows))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "timing.model"
+        train_model(texts, labels, seed=0).save(path)
+        return TextModel.load(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lokerid", type=Path, default=SHARED / "lokerid_jobs_2025_dev.csv")
     parser.add_argument("--overseas", type=Path, default=SHARED / "id_overseas_ads_dev.jsonl")
     parser.add_argument("--passes", type=int, default=5)
+    parser.add_argument("--model", action="store_true", help="also time with a learned model")
     args = parser.parse_args(argv)
     texts = load_texts(args.lokerid, args.overseas)
     short = [text[:TYPICAL_CHARS] for text in texts]
@@ -114,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"start-up:        {startup_seconds():.3f} s (import + lexicon compile)")
     print(f"full length:     {_rates(posts_per_second(texts, args.passes))}")
     print(f"<= {TYPICAL_CHARS} chars:     {_rates(posts_per_second(short, args.passes))}")
+    if args.model:
+        model = timing_model(args.lokerid, args.overseas)
+        print(f"full + model:    {_rates(posts_per_second(texts, args.passes, model))}")
+        print(f"<= {TYPICAL_CHARS} + model:  {_rates(posts_per_second(short, args.passes, model))}")
     return 0
 
 
