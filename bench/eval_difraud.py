@@ -14,9 +14,11 @@ Procedure (nothing is chosen on the rows a figure is reported on):
 
 Prints, per repeat, the fraud-class F1, precision and recall of all held-out rows pooled
 (each flagged by its own fold's threshold) and PR-AUC of the pooled probabilities; the
-mean and sd of per-fold F1; which configurations won; optionally a learning curve (F1 vs
-number of fraud rows kept in each training part) and the batch throughput of the default
-model. ``--json`` prints one JSON object, ``--markdown`` a section for docs/benchmarks.md.
+mean and sd of per-fold F1; which configurations won; a learning curve (F1 vs number of
+fraud rows kept in each training part, ``--no-learning-curve`` to skip) and the batch
+throughput of each model kind. The text output also replaces the section "Learned model
+on DIFrauD" of docs/benchmarks.md (``--no-docs``: print only); ``--json`` prints one JSON
+object only.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -39,6 +42,11 @@ from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 from classifiers.dataset import read_labelled
 from classifiers.evaluation import EvaluationReport, best_threshold, evaluate
 from classifiers.model import KINDS, TextModel, train_model
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import write_section  # noqa: E402  (bench/ is not a package on the path)
+
+DOC_HEADING = "Learned model on DIFrauD"
 
 INNER_FOLDS = 3
 DEFAULT_CONFIG = ("words", 10.0)  # train_model's defaults
@@ -246,7 +254,9 @@ def measure(
     }
     figures |= cross_validate(texts, y, grid, folds=folds, repeats=repeats, seed=seed)
     if curve:
-        figures["learning_curve"] = learning_curve(texts, y, folds=folds, repeats=1, seed=seed)
+        figures["learning_curve"] = learning_curve(
+            texts, y, folds=folds, repeats=repeats, seed=seed
+        )
     figures["throughput"] = throughputs(texts, y, seed) if speed else {}
     figures["seconds"] = round(time.perf_counter() - started, 1)
     return machine() | figures
@@ -277,13 +287,12 @@ def text_lines(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
-def markdown(figures: dict[str, Any]) -> str:
-    """A section for docs/benchmarks.md."""
-    body = "\n".join(f"    {line}" for line in text_lines(figures))
+def doc_body(figures: dict[str, Any], command: str) -> str:
+    """The docs/benchmarks.md section: the command, then the summary as a code block."""
+    summary = "\n".join(f"    {line}" for line in text_lines(figures))
     return (
-        "## Learned model on DIFrauD\n\n"
-        "`python bench/eval_difraud.py ../shared/eval/difraud_job_scams_validation.jsonl "
-        "--learning-curve`\n\n" + body + "\n"
+        f"`{command}` (nested CV; procedure in the script's docstring and in "
+        "docs/classifier.md, section Learned model).\n\n" + summary
     )
 
 
@@ -293,9 +302,10 @@ def markdown(figures: dict[str, Any]) -> str:
 @click.option("--repeats", default=3, show_default=True, help="Outer CV repeats.")
 @click.option("--seed", default=0, show_default=True, help="Seed of splits and model.")
 @click.option("--default-only", is_flag=True, help="Grid of the default configuration only.")
-@click.option("--learning-curve", "curve", is_flag=True, help="Also F1 vs fraud rows.")
+@click.option("--learning-curve/--no-learning-curve", "curve", default=True, show_default=True,
+              help="Also F1 vs fraud rows kept in training.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--markdown", "as_markdown", is_flag=True, help="Print a docs section.")
+@click.option("--no-docs", is_flag=True, help="Do not write docs/benchmarks.md.")
 @click.option("--no-speed", is_flag=True, help="Skip the throughput measurement.")
 def main(
     path: Path,
@@ -305,7 +315,7 @@ def main(
     default_only: bool,
     curve: bool,
     as_json: bool,
-    as_markdown: bool,
+    no_docs: bool,
     no_speed: bool,
 ) -> None:
     """Nested cross-validation of the text model on a DIFrauD JSONL file (label 1 = fraud).
@@ -317,10 +327,11 @@ def main(
                       speed=not no_speed)  # fmt: skip
     if as_json:
         click.echo(json.dumps(figures))
-    elif as_markdown:
-        click.echo(markdown(figures))
-    else:
-        click.echo("\n".join(text_lines(figures)))
+        return
+    click.echo("\n".join(text_lines(figures)))
+    if not no_docs:
+        command = " ".join(["python bench/eval_difraud.py", *sys.argv[1:]])
+        write_section(DOC_HEADING, doc_body(figures, command))
 
 
 if __name__ == "__main__":

@@ -263,7 +263,8 @@ def test_difraud_cross_validated_f1_holds() -> None:
     command = [sys.executable, str(REPO / "bench" / "eval_difraud.py"), str(DIFRAUD)]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
-        [*command, "--folds", "2", "--repeats", "1", "--default-only", "--json", "--no-speed"],
+        [*command, "--folds", "2", "--repeats", "1", "--default-only", "--json", "--no-speed",
+         "--no-learning-curve"],
         capture_output=True, text=True, env=env, check=True, timeout=300,
     )  # fmt: skip
     figures = json.loads(result.stdout)
