@@ -35,6 +35,14 @@ _SPACED_RE = re.compile(r"\b[a-z](?: [a-z]\b){2,}")  # run only when the hint ma
 _SPACED_HINT = re.compile(r" [a-z] [a-z](?![a-z])")
 # Leet hint: a pattern starting with a character class lets the engine skip ahead in C.
 _LEET_HINT = re.compile(r"[013457@][a-z]")
+# Both hints over character classes (see _classes): "1" + "2" is a leet digit before a
+# letter; " a b" followed by no letter is a run of spaced letters.
+_CLASS_BYTES = bytes(
+    1 if chr(b) in "013457@" else 2 if "a" <= chr(b) <= "z" else 3 if b == 32 else 0
+    for b in range(256)
+)
+_LEET_PAIR = b"\x01\x02"
+_SPACED_LETTERS = b"\x03\x02\x03\x02"
 _ACCENTED_RE = re.compile("[\u00c0-\u024f\u0131]")
 # Letters people stretch for emphasis ("gratisss", "kerjaaa", "cepattt"): the squeeze runs
 # only when one of them is written three times in a row.
@@ -131,6 +139,22 @@ def _unleet(text: str) -> str:
     return _LEET_RE.sub(_leet, text)
 
 
+def _classes(text: str) -> bytes:
+    """One byte per character: 1 for a leet digit or "@", 2 for a-z, 3 for a space, else 0.
+    The hints below are then substring searches in C instead of regex scans."""
+    return text.encode("ascii", "replace").translate(_CLASS_BYTES)
+
+
+def _has_spaced(classes: bytes) -> bool:
+    """What ``_SPACED_HINT.search`` says, read from :func:`_classes`."""
+    at = classes.find(_SPACED_LETTERS)
+    while at >= 0:
+        if classes[at + 4 : at + 5] != b"\x02":  # (?![a-z])
+            return True
+        at = classes.find(_SPACED_LETTERS, at + 1)
+    return False
+
+
 def _has_triple(text: str) -> bool:
     """Whether a stretched letter (:data:`_STRETCHED`) appears three times in a row.
 
@@ -189,8 +213,11 @@ def normalize(text: str, folded: str | None = None) -> Normalized:
     """
     folded = fold(text) if folded is None else folded
     # Cheap checks first: most posts have no leetspeak, spaced letters or tripled letters.
-    norm = Normalized(_unleet(folded) if _LEET_HINT.search(folded) else folded)
-    if _SPACED_HINT.search(norm.text):
+    classes = _classes(folded)
+    norm = Normalized(_unleet(folded) if _LEET_PAIR in classes else folded)
+    if norm.text is not folded:
+        classes = _classes(norm.text)
+    if _has_spaced(classes):
         norm = rewrite(norm, _SPACED_RE, lambda m: m.group().replace(" ", ""))
     if _has_triple(norm.text):
         norm = rewrite(norm, _REPEAT_RE, lambda m: m.group(1))
