@@ -137,16 +137,34 @@ def _period(folded: str, end: int) -> tuple[str, int]:
     return _PERIOD_WORDS[m.group("p")], m.end()
 
 
+def _skip_back(folded: str, start: int) -> int:
+    """Where a currency word before ``start`` must end: before one optional whitespace and
+    then one optional "." (what ``_BEFORE_RE`` allows between word and number)."""
+    if start and folded[start - 1].isspace():
+        start -= 1
+    if start and folded[start - 1] == ".":
+        start -= 1
+    return start
+
+
+def _skip_space(folded: str, end: int) -> int:
+    """Where a scale or currency word after ``end`` must start (one optional whitespace)."""
+    return end + 1 if folded[end : end + 1].isspace() else end
+
+
 def _from_number(m: re.Match[str], folded: str) -> Money | None:
     start, end = m.span()
     if start and folded[start - 1] in ".,":
         return None  # the tail of a longer number
     # Most numbers in a post (dates, phones, list items) have no currency or scale word next
-    # to them; a look at the few characters around is far cheaper than the two patterns.
+    # to them; a look at the character where such a word would end (before) or start
+    # (after) is far cheaper than the two patterns.
     before = after = None
-    if not _CUR_LAST.isdisjoint(folded[max(0, start - 3) : start]):
+    cur_end = _skip_back(folded, start)
+    if cur_end and folded[cur_end - 1] in _CUR_LAST:
         before = _BEFORE_RE.search(folded, max(0, start - 8), start)
-    if not _AFTER_FIRST.isdisjoint(folded[end : end + 2]):
+    word_start = _skip_space(folded, end)
+    if word_start < len(folded) and folded[word_start] in _AFTER_FIRST:
         after = _AFTER_RE.match(folded, end)
     scale = after.group("scale") if after else None
     cur = (before.group("cur") if before else None) or (after.group("cur") if after else None)
