@@ -142,8 +142,8 @@ class Lexicon:
         if self._trie_bytes is not None and text.isascii():
             # One byte per character, "\x00" before the first word: offsets shift by one.
             padded = b"\x00" + text.encode("ascii").translate(_WORD_BYTES)
-            for m in self._trie_bytes.finditer(padded):
-                start, end = m.span(1)
+            for found in self._trie_bytes.finditer(padded):
+                start, end = found.span(1)
                 yield start - 1, text[start - 1 : end - 1]
             return
         head = self._trie_head.match(text)

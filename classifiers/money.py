@@ -9,6 +9,7 @@ order of magnitude, not the cent) and fixed period factors (26 working days, 4.3
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from classifiers.normalize import ascii_digits, digit_pattern, fold
@@ -75,7 +76,7 @@ _PERIOD_WORDS: dict[str, str] = {
 }  # fmt: skip
 
 
-def _alternation(words: dict[str, object]) -> str:
+def _alternation(words: Mapping[str, object]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
