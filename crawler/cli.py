@@ -22,6 +22,7 @@ from crawler.config import Config, load_config
 from crawler.errors import ConfigError, PantauError
 
 log = logging.getLogger("pantau")
+CLASSIFY_BATCH = 1000  # posts scored together: the learned model is much faster in batches
 
 
 class PantauGroup(click.Group):
@@ -164,18 +165,29 @@ def classify(input_path: str, output_path: str, model_path: str | None) -> None:
     Example:
         echo '{"id": 1, "text": "Loker admin Kamboja gaji 15jt"}' | pantau classify
     """
-    from classifiers import classify as classify_post
+    from classifiers import classify_many
 
     model = _load_model(model_path)
     with (
         click.open_file(input_path, encoding="utf-8") as src,
         click.open_file(output_path, "w", encoding="utf-8") as out,
     ):
-        for number, row in _read_jsonl(src, input_path):
-            verdict = classify_post(row, model=model).to_dict()
-            out.write(
-                json.dumps({"id": row.get("id", number), **verdict}, ensure_ascii=False) + "\n"
-            )
+        for batch in _batches(_read_jsonl(src, input_path), CLASSIFY_BATCH):
+            verdicts = classify_many([row for _, row in batch], model=model)
+            for (number, row), verdict in zip(batch, verdicts, strict=True):
+                line = {"id": row.get("id", number), **verdict.to_dict()}
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _read_jsonl(src: IO[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -297,13 +309,13 @@ def evaluate(
     Example:
         pantau evaluate --input labelled.jsonl --model model.bin --json report.json
     """
-    from classifiers import classify as classify_post
+    from classifiers import classify_many
     from classifiers.dataset import read_labelled
     from classifiers.evaluation import evaluate as evaluate_scores
 
     rows = read_labelled(input_path, text_column=text_column, label_column=label_column)
     model = _load_model(model_path)
-    verdicts = [classify_post({"text": row.text}, model=model) for row in rows]
+    verdicts = classify_many([{"text": row.text} for row in rows], model=model)
     report = evaluate_scores(
         [row.label for row in rows],
         [verdict.score for verdict in verdicts],

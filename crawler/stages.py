@@ -15,7 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from alerts.outbox import DeliveryReport, deliver, queue_alerts
-from classifiers import classify
+from classifiers import classify_many
 from classifiers.agencies import AgencyRegistry
 from classifiers.model import TextModel
 from classifiers.ocr import OcrError, ocr_image
@@ -62,10 +62,11 @@ def classify_pending(
         read_posters(db, [p["key"] for p in posts], config.classifier.ocr_languages)
     reposts = RepostIndex.rebuild(store.cluster_texts(db)) if posts else None
     registry = load_agencies(db) if posts else None
-    flagged = []
     for post in posts:
         post["images_text"] = store.images_text(db, post["images"])
-        verdict = classify(post, model=model, agencies=registry).to_dict()
+    verdicts = classify_many(posts, model=model, agencies=registry)
+    flagged = []
+    for post, verdict in zip(posts, (v.to_dict() for v in verdicts), strict=True):
         with db.atomic():
             store.save_verdict(db, post["key"], verdict, post["content_hash"])
             store.save_entities(db, post["key"], verdict["entities"])

@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlite_utils import Database
 
+from classifiers import classify, classify_many
 from classifiers.model import TextModel, train_model
 from crawler import store
 from crawler.cli import main
@@ -195,3 +196,11 @@ def test_agency_list_without_a_licence_column_is_refused(tmp_path: Path) -> None
     )
     assert result.exit_code == 2
     assert "no 'licence' column" in result.output
+
+
+def test_batch_classification_gives_the_same_verdicts() -> None:
+    rows = LABELLED * 3
+    model = train_model([r["text"] for r in rows], [r["label"] for r in rows])
+    posts = [{"text": r["text"]} for r in LABELLED] + [{"text": "", "images_text": KAMBOJA}]
+    for used in (None, model):
+        assert classify_many(posts, model=used) == [classify(p, model=used) for p in posts]
