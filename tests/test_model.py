@@ -203,6 +203,15 @@ def test_version_names_date_and_data(model: TextModel) -> None:
     assert model.info.training_size == 24 and model.info.positives == 12
 
 
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_fast_scores_equal_the_calibrated_pipeline(kind: str) -> None:
+    rows = _rows()
+    trained = train_model([r.text for r in rows], [r.label for r in rows], kind=kind)
+    texts = [r.text for r in rows] + ["teks baru yang belum pernah dilihat", "", "!!"]
+    expected = trained.pipeline.predict_proba(texts)[:, 1].tolist()
+    assert trained.predict_proba(texts) == pytest.approx(expected, abs=1e-12)
+
+
 def test_empty_batch_gives_no_scores(model: TextModel) -> None:
     assert model.predict_proba([]) == []
 
