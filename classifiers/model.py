@@ -329,10 +329,9 @@ class TextModel:
         info, payload = _split_file(Path(path), raw)
         _check_compatible(Path(path), info)
         try:
-            pipeline = joblib.load(io.BytesIO(payload))
+            return cls(joblib.load(io.BytesIO(payload)), info)
         except Exception as exc:  # unpickling fails in many ways; all mean the same here
             raise ModelError(f"{path}: model payload cannot be read: {exc}") from exc
-        return cls(pipeline, info)
 
 
 def _sha256(data: bytes) -> str:
