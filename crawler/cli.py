@@ -22,6 +22,8 @@ from crawler.config import Config, load_config
 from crawler.errors import ConfigError, PantauError
 
 log = logging.getLogger("pantau")
+# classifiers.model.KINDS, spelt out so that the command starts without importing scikit-learn
+MODEL_KINDS = ("words", "words+chars")
 CLASSIFY_BATCH = 1000  # posts scored together: the learned model is much faster in batches
 
 
@@ -230,6 +232,14 @@ def _load_model(model_path: str | None) -> Any:
 )
 @click.option("--text-column", default="text", show_default=True)
 @click.option("--label-column", default="label", show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice(MODEL_KINDS),
+    default="words",
+    show_default=True,
+    help="words: word n-grams (fast, the default); words+chars: also character "
+    "n-grams (slower, more robust to spelling tricks).",
+)
 def train(
     config_path: str | None,
     inputs: tuple[str, ...],
@@ -237,6 +247,7 @@ def train(
     output_path: str,
     text_column: str,
     label_column: str,
+    kind: str,
 ) -> None:
     """Train the learned model from labelled files and/or reviewers' decisions.
 
@@ -265,7 +276,7 @@ def train(
         click.echo(f"{len(reviewed)} reviewed posts")
     if not texts:
         raise PantauError("nothing to train on: give --input FILE and/or --from-reviews")
-    model = train_model(texts, labels)
+    model = train_model(texts, labels, kind=kind)
     model.save(Path(output_path))
     click.echo(
         f"model {model.version}: {len(texts)} texts ({sum(labels)} suspicious) -> {output_path}"

@@ -29,3 +29,10 @@ def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
 def test_design_commands_exist() -> None:
     expected = {"demo", "run", "crawl", "classify", "verify", "deliver", "review", "status"}
     assert expected <= set(main.commands)
+
+
+def test_model_kinds_offered_are_the_models_kinds() -> None:
+    from classifiers.model import KINDS
+    from crawler.cli import MODEL_KINDS
+
+    assert set(MODEL_KINDS) == set(KINDS)
