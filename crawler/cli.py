@@ -307,14 +307,20 @@ def train(
 )
 @click.option("--text-column", default="text", show_default=True)
 @click.option("--label-column", default="label", show_default=True)
+@click.option("--model-only", is_flag=True, help="Score with the learned model alone.")
 def evaluate(
     input_path: str,
     model_path: str | None,
     json_path: str | None,
     text_column: str,
     label_column: str,
+    model_only: bool,
 ) -> None:
     """Precision, recall, F1, PR-AUC, confusion matrix and the indicators that fired.
+
+    The score is the verdict's (indicators blended with the model when one is given);
+    --model-only scores with the learned model alone, for a model of another domain
+    (say, English job scams) where the Indonesian indicators do not apply.
 
     \b
     Example:
@@ -326,10 +332,15 @@ def evaluate(
 
     rows = read_labelled(input_path, text_column=text_column, label_column=label_column)
     model = _load_model(model_path)
+    if model_only and model is None:
+        raise PantauError("--model-only needs --model")
     verdicts = classify_many([{"text": row.text} for row in rows], model=model)
+    scores = [verdict.score for verdict in verdicts]
+    if model_only:
+        scores = model.predict_proba([row.text for row in rows])
     report = evaluate_scores(
         [row.label for row in rows],
-        [verdict.score for verdict in verdicts],
+        scores,
         indicators=[sorted({i.code for i in verdict.indicators}) for verdict in verdicts],
     )
     click.echo(report.to_table())

@@ -204,3 +204,21 @@ def test_batch_classification_gives_the_same_verdicts() -> None:
     posts = [{"text": r["text"]} for r in LABELLED] + [{"text": "", "images_text": KAMBOJA}]
     for used in (None, model):
         assert classify_many(posts, model=used) == [classify(p, model=used) for p in posts]
+
+
+def test_evaluate_model_only_scores_with_the_model_alone(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "labelled.jsonl", LABELLED * 3)
+    runner = CliRunner()
+    model = tmp_path / "m.bin"
+    assert (
+        runner.invoke(main, ["train", "--input", str(data), "--output", str(model)]).exit_code == 0
+    )
+    args = ["evaluate", "--input", str(data), "--json", str(tmp_path / "r.json")]
+    result = runner.invoke(main, [*args, "--model", str(model), "--model-only"])
+    assert result.exit_code == 0, result.output
+    expected = TextModel.load(model).predict_proba([r["text"] for r in LABELLED * 3])
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["positives"] == 12
+    assert report["confusion_matrix"][1][1] == sum(p >= 0.5 for p in expected[:4]) * 3
+    refused = runner.invoke(main, [*args, "--model-only"])
+    assert refused.exit_code == 2 and "--model-only needs --model" in refused.output
