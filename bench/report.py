@@ -14,7 +14,7 @@ from pathlib import Path
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 TITLE = (
-    "# Benchmarks\n\nEach section is written by the benchmark named in it; "
+    "# Benchmarks\n\nEach section names the benchmark that produced its figures; "
     "run them all with `bash bench/run.sh`.\n"
 )
 
