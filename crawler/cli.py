@@ -521,7 +521,7 @@ def review_list(config_path: str | None, limit: int) -> None:
     if not rows:
         click.echo("no flagged posts")
     for row in rows:
-        excerpt = " ".join((row["excerpt"] or "").split())
+        excerpt = " ".join((row["excerpt"] or "[image only]").split())
         click.echo(
             f"{row['score']:.2f}  {row['key']}  [{row['decision'] or 'unreviewed'}; "
             f"alert {row['alert_status'] or 'none'}]  {excerpt}"

@@ -79,7 +79,7 @@ def summarise(
         flagged = store.flagged_posts(db)
         alerts = store.status_counts(db)["alerts"]
     for row in flagged:
-        excerpt = " ".join((row["excerpt"] or "").split())[:80]
+        excerpt = " ".join((row["excerpt"] or "[image only]").split())[:80]
         echo(f"  {row['score']:.2f}  {row['key']}  {excerpt}")
     echo(f"Evidence captured for {report.captured} posts in {config.evidence_dir}")
     where = f"saved in {mail_folder}" if mail_folder else f"sent via {config.smtp.host}"
