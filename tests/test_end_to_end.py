@@ -7,12 +7,13 @@ from __future__ import annotations
 import email
 import json
 import os
+import re
+import selectors
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
@@ -41,13 +42,25 @@ def pantau(
     )
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 120, what: str = "condition") -> None:
-    """Poll ``condition`` until it holds; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.2)  # polling interval of a deadline loop, not a wait for an event
+def read_until(process: subprocess.Popen[bytes], patterns: list[str], timeout: float) -> str:
+    """Read the process's output as it comes until every pattern has matched a line;
+    fail after ``timeout`` seconds or when the process ends first."""
+    assert process.stdout is not None
+    deadline, waiting, seen = time.monotonic() + timeout, set(patterns), []
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while waiting:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                pytest.fail(f"timed out waiting for {sorted(waiting)}:\n{''.join(seen)[-3000:]}")
+            if not selector.select(remaining):
+                continue
+            line = process.stdout.readline().decode("utf-8", "replace")
+            if not line:
+                pytest.fail(f"the service ended before {sorted(waiting)}:\n{''.join(seen)[-3000:]}")
+            seen.append(line)
+            waiting -= {p for p in waiting if re.search(p, line)}
+    return "".join(seen)
 
 
 def read_mail(folder: Path) -> list[EmailMessage]:
@@ -149,7 +162,6 @@ def test_smtp_down_then_back_sends_each_alert_exactly_once(tmp_path: Path) -> No
         assert first.returncode == 0, first.stdout + first.stderr
         second = pantau("deliver", env=env)
         assert second.returncode == 0
-        wait_for(lambda: len(list((tmp_path / "inbox").glob("*.eml"))) >= len(queued), what="mail")
     messages = read_mail(tmp_path / "inbox")
     assert sorted(m["X-Pantau-Post"] for m in messages) == sorted(r["post_key"] for r in queued)
     assert "sent 0" in second.stdout
@@ -167,32 +179,30 @@ def test_service_runs_sources_survives_a_failing_one_and_stops_on_sigterm(tmp_pa
             f'[sources.args]\nchannel = "{DEMO_CHANNEL}"\nbase_url = "{site.base_url}"\n'
             "max_pages = 3\n"
         )
-        service = subprocess.Popen(
+        service = subprocess.Popen(  # unbuffered, so select() sees every line as it is logged
             [sys.executable, "-m", "crawler", "run", "--config", str(config)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            text=True,
+            bufsize=0,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         try:
-            wait_for(lambda: any((tmp_path / "inbox").glob("*.eml")), timeout=240, what="an alert")
-            wait_for(lambda: _finished_runs(tmp_path) >= 2, what="both runs to finish")
+            patterns = [r"source missing: failed", r"source demo: ok", r"cycle: .* [1-9]\d* sent"]
+            output = read_until(service, patterns, timeout=240)
             service.send_signal(signal.SIGTERM)
-            output, _ = service.communicate(timeout=120)
+            rest, _ = service.communicate(timeout=120)
+            output += rest.decode("utf-8", "replace")
         finally:
             if service.poll() is None:
                 service.kill()
     assert service.returncode == 0, output[-3000:]
     assert "pantau stopped" in output
+    assert any((tmp_path / "inbox").glob("*.eml"))
     with store.connect(tmp_path / "pantau.db") as db:
         sources = {row["name"]: row for row in db.query("SELECT * FROM sources")}
     assert sources["missing"]["last_status"] == "failed"
     assert sources["missing"]["last_error"]
     assert sources["demo"]["last_status"] == "ok"
-
-
-def _finished_runs(data: Path) -> int:
-    with store.connect(data / "pantau.db") as db:
-        return len(list(db.query("SELECT id FROM runs WHERE status != 'running'")))
 
 
 def test_review_marks_a_post_and_lists_it(
