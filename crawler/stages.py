@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -26,6 +26,10 @@ from crawler.evidence import Capturer, capture_pending
 from crawler.media import MediaError, fetch_image
 
 log = logging.getLogger(__name__)
+
+# Reposts of one campaign come within weeks of each other; bounding the window keeps the
+# index rebuilt on each pass small after months of running.
+REPOST_WINDOW = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,8 @@ def classify_pending(
     posts = list(store.posts_to_classify(db, limit))
     if config is not None and config.classifier.ocr:
         read_posters(db, [p["key"] for p in posts], config.classifier.ocr_languages)
-    reposts = RepostIndex.rebuild(store.cluster_texts(db)) if posts else None
+    recent = datetime.now(UTC) - REPOST_WINDOW
+    reposts = RepostIndex.rebuild(store.cluster_texts(db, since=recent)) if posts else None
     registry = load_agencies(db) if posts else None
     for post in posts:
         post["images_text"] = store.images_text(db, post["images"])

@@ -425,9 +425,13 @@ def cluster_members(db: Database, key: str) -> list[dict[str, Any]]:
     )
 
 
-def cluster_texts(db: Database) -> list[tuple[str, str]]:
-    """``(key, text)`` of every post in first-seen order, to rebuild the repost index."""
-    rows = db.query("SELECT key, text FROM posts ORDER BY first_seen_at, key")
+def cluster_texts(db: Database, since: datetime | None = None) -> list[tuple[str, str]]:
+    """``(key, text)`` of posts first seen since ``since`` (all when None), oldest first,
+    to rebuild the repost index."""
+    rows = db.query(
+        "SELECT key, text FROM posts WHERE first_seen_at >= ? ORDER BY first_seen_at, key",
+        [now_iso(since) if since else ""],
+    )
     return [(row["key"], row["text"]) for row in rows]
 
 

@@ -4,6 +4,7 @@ line: real SQLite files, the replica site on loopback, real Tesseract, real trai
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -15,7 +16,7 @@ from crawler import store
 from crawler.cli import main
 from crawler.config import parse_config
 from crawler.replica import serve_replica
-from crawler.stages import classify_pending, load_model
+from crawler.stages import REPOST_WINDOW, classify_pending, load_model
 
 KAMBOJA = (
     "Dibutuhkan admin CS online di Phnom Penh, Kamboja. Gaji 15jt, tanpa pengalaman, "
@@ -222,3 +223,16 @@ def test_evaluate_model_only_scores_with_the_model_alone(tmp_path: Path) -> None
     assert report["confusion_matrix"][1][1] == sum(p >= 0.5 for p in expected[:4]) * 3
     refused = runner.invoke(main, [*args, "--model-only"])
     assert refused.exit_code == 2 and "--model-only needs --model" in refused.output
+
+
+def test_reposts_are_looked_for_among_recent_posts_only(db: Database) -> None:
+    old = datetime.now(UTC) - REPOST_WINDOW - timedelta(days=1)
+    store.upsert_post(
+        db,
+        {"platform": "telegram", "post_id": "a/1", "text": KAMBOJA, "url": "https://t.me/a/1"},
+        now=old,
+    )
+    classify_pending(db)
+    new = add_post(db, "b/2", KAMBOJA)
+    classify_pending(db)
+    assert store.get_post(db, new)["cluster_id"] == new
