@@ -309,8 +309,8 @@ def images_without_text(db: Database, keys: list[str]) -> list[str]:
     """Image URLs of the posts ``keys`` that have not been OCR'd yet."""
     urls: list[str] = []
     for key in keys:
-        post = get_post(db, key)
-        urls += [url for url in (post or {}).get("images", []) if url not in urls]
+        for row in db.query("SELECT images FROM posts WHERE key = ?", [key]):
+            urls += [url for url in json.loads(row["images"]) if url not in urls]
     if not urls:
         return []
     marks = ",".join("?" * len(urls))
