@@ -5,12 +5,12 @@ Usage::
     .venv/bin/python bench/eval_indicators.py \\
         --overseas ../shared/eval/id_overseas_ads_dev.jsonl \\
         --lokerid ../shared/eval/lokerid_jobs_2025_dev.csv \\
-        [--sms ../shared/eval/id_sms_spam_v1_wibisono.csv] [--show-misses]
+        [--sms ../shared/eval/id_sms_spam_v1_wibisono.csv [--sms ...]] [--show-misses]
 
 Prints recall on ``positive`` rows, the share of ``hard_negative`` rows flagged, the share of
-Loker.id ads flagged, with ``--sms`` the share of scam/promo SMS flagged (they are not job ads,
-so few should be), and posts per second on one core (``bench/classify_speed.py`` times more
-carefully).
+Loker.id ads flagged, with ``--sms`` (once per file) the share of scam/promo SMS flagged (they
+are not job ads, so few should be), and posts per second on one core
+(``bench/classify_speed.py`` times more carefully).
 """
 
 from __future__ import annotations
@@ -51,9 +51,9 @@ def read_lokerid(path: Path) -> list[str]:
 
 
 def read_sms(path: Path) -> list[str]:
-    """The text column (``Teks``) of an Indonesian SMS spam CSV."""
+    """The text column (``Teks``, or ``text`` in the CC0 set) of an Indonesian SMS spam CSV."""
     with path.open(encoding="utf-8", newline="") as handle:
-        return [row["Teks"] for row in csv.DictReader(handle)]
+        return [row.get("Teks") or row.get("text") or "" for row in csv.DictReader(handle)]
 
 
 def flagged_share(texts: Iterable[str]) -> tuple[float, list[str]]:
@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--overseas", type=Path, required=True)
     parser.add_argument("--lokerid", type=Path, required=True)
-    parser.add_argument("--sms", type=Path, help="Indonesian SMS spam CSV (column Teks)")
+    parser.add_argument(
+        "--sms", type=Path, action="append", default=[], help="Indonesian SMS spam CSV (repeatable)"
+    )
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args(argv)
     figures = measure(args.overseas, args.lokerid, args.show_misses)
@@ -106,10 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"hard negatives flagged:         {figures.hard_negative_flagged:.1%}")
     print(f"Loker.id ads flagged:           {figures.lokerid_flagged:.2%}")
     print(f"speed (<=800-char posts):       {figures.posts_per_second:,.0f} posts/s")
-    if args.sms:
-        sms = read_sms(args.sms)
+    for path in args.sms:
+        sms = read_sms(path)
         share, _ = flagged_share(sms)
-        print(f"SMS (not job ads) flagged:      {share:.2%} of {len(sms)}")
+        print(f"SMS (not job ads) flagged:      {share:.2%} of {len(sms)} in {path.name}")
     return 0
 
 

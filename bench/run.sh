@@ -11,7 +11,8 @@ if [ -d "$eval" ]; then
   $py bench/classify_speed.py --lokerid "$eval/lokerid_jobs_2025_dev.csv" \
       --overseas "$eval/id_overseas_ads_dev.jsonl"
   $py bench/eval_indicators.py --overseas "$eval/id_overseas_ads_dev.jsonl" \
-      --lokerid "$eval/lokerid_jobs_2025_dev.csv" --sms "$eval/id_sms_spam_v1_wibisono.csv"
+      --lokerid "$eval/lokerid_jobs_2025_dev.csv" --sms "$eval/id_sms_spam_v1_wibisono.csv" \
+      --sms "$eval/id_sms_manual600_michaelchen27.csv" --sms "$eval/id_sms_spam_bopbi_cc0.csv"
   $py bench/eval_difraud.py "$eval/difraud_job_scams_validation.jsonl"
 else
   echo "bench: $eval is absent: classifier benchmarks skipped" >&2
