@@ -80,7 +80,9 @@ class Lexicon:
     regexes: list[tuple[re.Pattern[str], _Entry]] = field(default_factory=list)
     groups: set[str] = field(default_factory=set)
     _wild: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
-    _found: dict[str, tuple[tuple[int, tuple[_Entry, ...]], ...]] = field(default_factory=dict)
+    _found: dict[str, tuple[tuple[int, tuple[tuple[str, str, str], ...]], ...]] = field(
+        default_factory=dict
+    )
     _wild_heads: tuple[str, ...] = ()  # literal start of each wildcard phrase (cheap pre-check)
     _trie: re.Pattern[str] | None = None
     _trie_head: re.Pattern[str] | None = None  # the same, for a phrase opening the text
@@ -127,8 +129,9 @@ class Lexicon:
         hits: list[Hit] = []
         for start, found in self._trie_matches(text):
             for length, entries in self._entries_in(found):
-                span = norm.span(start, start + length)
-                hits.extend(Hit(e.group, e.key, e.term, *span) for e in entries)
+                first, last = norm.span(start, start + length)
+                for group, key, term in entries:
+                    hits.append(Hit(group, key, term, first, last))
         if _has_astral(text):  # flags are astral characters; most posts have none
             hits.extend(self._flags(norm))
         for pattern, entry in self.regexes:
@@ -161,8 +164,9 @@ class Lexicon:
             hits.extend(Hit(e.group, e.key, e.term, *span) for e in self.phrases.get(m.group(), []))
         return hits
 
-    def _entries_in(self, found: str) -> tuple[tuple[int, tuple[_Entry, ...]], ...]:
-        """For a trie match, each phrase it holds: its length in ``found`` and its entries.
+    def _entries_in(self, found: str) -> tuple[tuple[int, tuple[tuple[str, str, str], ...]], ...]:
+        """For a trie match, each phrase it holds: its length in ``found`` and its entries
+        as ``(group, key, term)``.
 
         Memoised per lexicon: the same words ("gaji", "kerja") recur in post after post.
         """
@@ -170,7 +174,10 @@ class Lexicon:
         if cached is None:
             phrases = self._phrases_in(" ".join(_TOKEN_RE.findall(found)))
             cached = tuple(
-                (len(found) if full else _prefix_len(found, phrase), tuple(self.phrases[phrase]))
+                (
+                    len(found) if full else _prefix_len(found, phrase),
+                    tuple((e.group, e.key, e.term) for e in self.phrases[phrase]),
+                )
                 for phrase, full in phrases
             )
             if len(self._found) >= _FOUND_CACHE_SIZE:
