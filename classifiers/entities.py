@@ -64,10 +64,12 @@ _IG_RE = re.compile(
 )
 _EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+|\b(?:bit\.ly|s\.id|linktr\.ee)/[^\s<>\"']+")
-# Two patterns, each run only when its marker is in the text: the Malaysian one starts at
-# every capitalised word, which is slow on long posts.
-# No leading \b (it makes the engine try every position); the start is checked in code.
-_COMPANY_RE = re.compile(r"(?:PT|CV)\.?\s+[A-Z][\w&'.-]*(?:[ \t]+[A-Z][\w&'.-]*){0,5}")
+# Two patterns. "PT"/"CV" is tried only where str.find saw it (a regex scan for "P" or "C"
+# is several times slower), so a lookbehind can reject it inside a word ("SEPTEMBER PT X").
+# The Malaysian one starts at every capitalised word, which is slow on long posts: it runs
+# only when "Bhd" is in the text (its leading \b already keeps it out of words).
+_COMPANY_MARKERS = ("PT", "CV")
+_COMPANY_RE = re.compile(r"(?<!\w)(?:PT|CV)\.?\s+[A-Z][\w&'.-]*(?:[ \t]+[A-Z][\w&'.-]*){0,5}")
 _SDN_BHD_RE = re.compile(r"\b[A-Z][\w&.-]*(?:[ \t]+[A-Z][\w&.-]*){0,5}[ \t]+Sdn\.?[ \t]?Bhd\b")
 _TRAILING = ".,;:!?)"
 _URL_MARKERS = ("http", "www.", "bit.ly/", "s.id/", "linktr.ee/")
@@ -203,20 +205,31 @@ def _links(text: str, folded: str) -> Iterator[Entity]:
         for m in _URL_RE.finditer(text):
             url = m.group().rstrip(_TRAILING)
             yield Entity("url", url, url, m.start(), m.start() + len(url))
-    if "PT" in text or "CV" in text:
-        yield from _companies(text, _COMPANY_RE)
+    yield from _companies(text)
     if "Bhd" in text:
-        yield from _companies(text, _SDN_BHD_RE)
+        for m in _SDN_BHD_RE.finditer(text):
+            yield _company(text, m)
 
 
-def _companies(text: str, pattern: re.Pattern[str]) -> Iterator[Entity]:
-    m = pattern.search(text)
-    while m is not None:
-        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_"):
-            m = pattern.search(text, m.start() + 1)  # "PT" inside a word: look again after it
-            continue
-        yield _company(text, m)
-        m = pattern.search(text, m.end())
+def _companies(text: str) -> Iterator[Entity]:
+    """Company names after "PT" or "CV", tried at each place a marker occurs, left to right."""
+    end = 0
+    for at in _positions(text, _COMPANY_MARKERS):
+        m = _COMPANY_RE.match(text, at) if at >= end else None  # not in the name just found
+        if m is not None:
+            yield _company(text, m)
+            end = m.end()
+
+
+def _positions(text: str, words: tuple[str, ...]) -> list[int]:
+    """Every offset where one of ``words`` occurs in ``text``, in increasing order."""
+    found: list[int] = []
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            found.append(at)
+            at = text.find(word, at + 1)
+    return sorted(found)
 
 
 def _company(text: str, m: re.Match[str]) -> Entity:
