@@ -9,7 +9,7 @@ order of magnitude, not the cent) and fixed period factors (26 working days, 4.3
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from classifiers.normalize import ascii_digits, digit_pattern, fold
@@ -76,28 +76,48 @@ _PERIOD_WORDS: dict[str, str] = {
 }  # fmt: skip
 
 
-def _alternation(words: Mapping[str, object]) -> str:
+def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 _CUR = _alternation(_CURRENCY_WORDS)
 _SCALE = _alternation(_SCALE_WORDS)
-# Starts with a plain \d (not an alternation) so the regex engine skips to digits in C.
-_NUM = r"\d(?:\d{0,2}(?:[.,]\d{3})+(?:[.,]\d+)?|\d*(?:[.,]\d+)?)"
+# A number is a digit and then this (thousands groups, a decimal part).
+_NUM_REST = r"(?:\d{0,2}(?:[.,]\d{3})+(?:[.,]\d+)?|\d*(?:[.,]\d+)?)"
+# What may stand between a currency word and its number: nothing, one whitespace, or "." and
+# one whitespace (a "." alone makes the number the tail of a longer one, never money).
+_GAPS = ("", r"\s", r"\.\s")
+_CUR_LAST = "".join(sorted({re.escape(word[-1]) for word in _CURRENCY_WORDS}))
 
 
-# Scanning starts at digits only (fast); the currency and scale around a number are read
-# with small anchored patterns.
-_NUMBER_RE = digit_pattern(_NUM)  # (any digits, 0-9 only)
+def _currency_before(gap: str) -> str:
+    """Lookbehind, from just after a number's first digit (each lookbehind's final ``.``), for
+    a currency word and then ``gap``. Lookbehinds have a fixed width, so there is one per word
+    length; the first one, on the word's last character only, turns most numbers away cheaply."""
+    lengths = sorted({len(word) for word in _CURRENCY_WORDS})
+    words = (_alternation([w for w in _CURRENCY_WORDS if len(w) == n]) for n in lengths)
+    each_length = "|".join(f"(?<=(?:{alternation}){gap}.)" for alternation in words)
+    return f"(?<=[{_CUR_LAST}]{gap}.)(?:{each_length})"
+
+
+# Most numbers in a post (dates, phones, list items) have no currency or scale word next to
+# them, and a Python call for each would cost more than the scan itself. So the scan flags,
+# with the empty groups "cur_before" and "word_after", numbers that a currency word may end
+# right before (word boundary and the 8-character window are left to _BEFORE_RE) or that a
+# scale or currency word starts right after; only flagged numbers reach Python, where small
+# anchored patterns read the words. A flag is a zero-width test with an empty alternative:
+# it cannot fail or move the match, so the numbers found are those of the plain number
+# pattern. It starts with a plain \d (not an alternation) so the regex engine skips to
+# digits in C.
+_NUMBER_RE = digit_pattern(  # (any digits, 0-9 only)
+    rf"\d(?:(?:{'|'.join(_currency_before(gap) for gap in _GAPS)})(?P<cur_before>)|)"
+    rf"{_NUM_REST}(?:(?=\s?(?:{_SCALE}|{_CUR})(?![a-z]))(?P<word_after>)|)"
+)
 _BEFORE_RE = re.compile(rf"(?:^|[^a-z0-9])(?P<cur>{_CUR})\.?\s?$")
 _AFTER_RE = re.compile(rf"(?:\s?(?P<scale>{_SCALE})(?![a-z]))?(?:\s?(?P<cur>{_CUR})(?![a-z]))?")
 _PERIOD_RE = re.compile(
     rf"\s{{0,2}}(?:/|per|se|tiap|an|a|each)\s?(?P<p>{_alternation(_PERIOD_WORDS)})(?![a-z])"
 )
-
-
-_CUR_LAST = frozenset(word[-1] for word in _CURRENCY_WORDS)
-_AFTER_FIRST = frozenset(word[0] for word in (*_CURRENCY_WORDS, *_SCALE_WORDS))
 
 
 class Money(NamedTuple):
@@ -138,35 +158,26 @@ def _period(folded: str, end: int) -> tuple[str, int]:
     return _PERIOD_WORDS[m.group("p")], m.end()
 
 
-def _skip_back(folded: str, start: int) -> int:
-    """Where a currency word before ``start`` must end: before one optional whitespace and
-    then one optional "." (what ``_BEFORE_RE`` allows between word and number)."""
-    if start and folded[start - 1].isspace():
-        start -= 1
-    if start and folded[start - 1] == ".":
-        start -= 1
-    return start
-
-
-def _skip_space(folded: str, end: int) -> int:
-    """Where a scale or currency word after ``end`` must start (one optional whitespace)."""
-    return end + 1 if folded[end : end + 1].isspace() else end
+def _words_around(
+    m: re.Match[str], folded: str
+) -> tuple[re.Match[str] | None, re.Match[str] | None]:
+    """The currency word before the number ``m`` and the scale and currency words after it,
+    read where the scan flagged them. (The flag also keeps the gap before the number to what
+    ``_GAPS`` allows: ``_BEFORE_RE``, whose ``$`` matches before a final newline, alone would
+    also accept one more newline.)"""
+    start, end = m.span()
+    before = after = None
+    if m["cur_before"] is not None:
+        before = _BEFORE_RE.search(folded, max(0, start - 8), start)
+    if m["word_after"] is not None:
+        after = _AFTER_RE.match(folded, end)
+    return before, after
 
 
 def _from_number(m: re.Match[str], folded: str) -> Money | None:
-    start, end = m.span()
-    if start and folded[start - 1] in ".,":
+    if m.start() and folded[m.start() - 1] in ".,":
         return None  # the tail of a longer number
-    # Most numbers in a post (dates, phones, list items) have no currency or scale word next
-    # to them; a look at the character where such a word would end (before) or start
-    # (after) is far cheaper than the two patterns.
-    before = after = None
-    cur_end = _skip_back(folded, start)
-    if cur_end and folded[cur_end - 1] in _CUR_LAST:
-        before = _BEFORE_RE.search(folded, max(0, start - 8), start)
-    word_start = _skip_space(folded, end)
-    if word_start < len(folded) and folded[word_start] in _AFTER_FIRST:
-        after = _AFTER_RE.match(folded, end)
+    before, after = _words_around(m, folded)
     scale = after.group("scale") if after else None
     cur = (before.group("cur") if before else None) or (after.group("cur") if after else None)
     if cur is None and scale not in ("jt", "juta", "jeti"):
@@ -186,5 +197,6 @@ def find_money(text: str, folded: str | None = None) -> list[Money]:
     ``fold(text)`` when the caller already has it."""
     folded = fold(text) if folded is None else folded
     numbers = _NUMBER_RE[ascii_digits(folded)].finditer(folded)
-    found = (_from_number(m, folded) for m in numbers)
+    flagged = [m for m in numbers if m.lastindex]  # None: neither flag group matched
+    found = [_from_number(m, folded) for m in flagged]
     return [money for money in found if money is not None]
