@@ -136,12 +136,13 @@ def parse_number(text: str) -> float:
     """Parse "15.000.000", "1,000", "1.500", "2,5", "1.5" as Indonesians and English write them.
 
     A separator used several times, or once before exactly three digits, groups thousands;
-    otherwise it is the decimal point. With both kinds, the last one is the decimal point.
+    otherwise it is the decimal point. With both kinds, the last separator is the decimal
+    point and every other one groups (so a malformed "12,345.678,9" still reads as a number).
     """
     if "." in text and "," in text:
-        decimal = "." if text.rfind(".") > text.rfind(",") else ","
-        grouping = "," if decimal == "." else "."
-        return float(text.replace(grouping, "").replace(decimal, "."))
+        cut = max(text.rfind("."), text.rfind(","))
+        whole = text[:cut].replace(".", "").replace(",", "")
+        return float(f"{whole}.{text[cut + 1 :]}")
     for sep in ".,":
         if sep in text:
             head, _, tail = text.rpartition(sep)

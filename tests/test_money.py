@@ -10,7 +10,8 @@ from classifiers.money import IDR_PER_UNIT, find_money, parse_number
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("15.000.000", 15e6), ("1,000", 1000), ("1.500", 1500), ("2,5", 2.5), ("1.5", 1.5),
-     ("1.234,50", 1234.5), ("1,234.50", 1234.5), ("700", 700)],
+     ("1.234,50", 1234.5), ("1,234.50", 1234.5), ("700", 700), ("15.000.000,50", 15e6 + 0.5),
+     ("12,345.678,9", 12345678.9), ("1.2,3.4", 123.4)],
 )  # fmt: skip
 def test_parse_number(text: str, expected: float) -> None:
     assert parse_number(text) == pytest.approx(expected)
@@ -64,3 +65,8 @@ def test_monthly_rupiah(text: str, monthly_idr: float) -> None:
 )
 def test_not_money(text: str) -> None:
     assert find_money(text) == []
+
+
+def test_malformed_number_is_read_not_raised() -> None:
+    (found,) = find_money("gaji 12,345.678,9 juta")  # raised ValueError before
+    assert found.amount == pytest.approx(12345678.9e6)
