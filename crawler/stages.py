@@ -15,11 +15,12 @@ from typing import Any
 from sqlite_utils import Database
 
 from alerts.outbox import DeliveryReport, deliver, queue_alerts
-from classifiers import classify_many
+from classifiers import classify, classify_many
 from classifiers.agencies import AgencyRegistry
 from classifiers.model import TextModel
 from classifiers.ocr import OcrError, ocr_image
 from classifiers.reposts import RepostIndex
+from classifiers.verdict import Verdict
 from crawler import store
 from crawler.config import Config
 from crawler.evidence import Capturer, capture_pending
@@ -60,7 +61,8 @@ def classify_pending(
     db: Database, config: Config | None = None, *, model: Any = None, limit: int = 5000
 ) -> tuple[int, list[str]]:
     """OCR posters, classify new and changed posts, link their contacts and reposts;
-    return how many were classified, and the keys labelled suspicious."""
+    return how many were classified, and the keys labelled suspicious. A post that cannot
+    be classified is logged and stays pending (see :func:`_verdicts`)."""
     posts = list(store.posts_to_classify(db, limit))
     if config is not None and config.classifier.ocr:
         read_posters(db, [p["key"] for p in posts], config.classifier.ocr_languages)
@@ -69,9 +71,12 @@ def classify_pending(
     registry = load_agencies(db) if posts else None
     for post in posts:
         post["images_text"] = store.images_text(db, post["images"])
-    verdicts = classify_many(posts, model=model, agencies=registry)
-    flagged = []
-    for post, verdict in zip(posts, (v.to_dict() for v in verdicts), strict=True):
+    classified, flagged = 0, []
+    for post, found in zip(posts, _verdicts(posts, model, registry), strict=True):
+        if found is None:
+            continue  # logged; the post stays pending and is tried again next pass
+        classified += 1
+        verdict = found.to_dict()
         with db.atomic():
             store.save_verdict(db, post["key"], verdict, post["content_hash"])
             store.save_entities(db, post["key"], verdict["entities"])
@@ -79,7 +84,31 @@ def classify_pending(
                 store.set_cluster(db, post["key"], reposts.add(post["key"], post["text"]))
         if verdict["label"] == "suspicious":
             flagged.append(post["key"])
-    return len(posts), flagged
+    return classified, flagged
+
+
+def _verdicts(
+    posts: list[dict[str, Any]], model: Any, registry: AgencyRegistry | None
+) -> list[Verdict | None]:
+    """Verdicts of ``posts`` in one batch. Post text is hostile: when the batch raises (a
+    classifier or model fault met on one post), the posts are classified one by one, so the
+    one that fails is logged with its key and left pending (None) while the others go on to
+    evidence and alerts."""
+    try:
+        return list(classify_many(posts, model=model, agencies=registry))
+    except Exception:
+        log.exception("classifying %d posts at once failed; one by one now", len(posts))
+    return [_verdict_or_none(post, model, registry) for post in posts]
+
+
+def _verdict_or_none(
+    post: dict[str, Any], model: Any, registry: AgencyRegistry | None
+) -> Verdict | None:
+    try:
+        return classify(post, model=model, agencies=registry)
+    except Exception:
+        log.exception("post %s could not be classified; it stays pending", post["key"])
+        return None
 
 
 def load_agencies(db: Database) -> AgencyRegistry | None:

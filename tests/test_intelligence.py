@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
@@ -83,6 +84,30 @@ def test_broken_poster_is_recorded_and_not_fetched_again(db: Database) -> None:
         assert store.images_without_text(db, [key]) == []
     row = next(iter(db.query("SELECT * FROM image_texts")))
     assert row["url"] == url and row["error"]
+
+
+class ModelThatCannotScoreOnePost:
+    """A learned model (the ``ProbabilityModel`` hook) that raises on one text, as a model
+    file made for another feature layout might."""
+
+    version = "cannot-score-one"
+
+    def predict_proba(self, texts: list[str]) -> list[float]:
+        if any("RUSAK" in text for text in texts):
+            raise ValueError("cannot score this text")
+        return [0.5] * len(texts)
+
+
+def test_a_post_that_cannot_be_classified_stays_pending_and_holds_back_no_other(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = add_post(db, "a/1", "RUSAK " + KAMBOJA)
+    good = add_post(db, "b/2", KAMBOJA)
+    classified, flagged = classify_pending(db, model=ModelThatCannotScoreOnePost())
+    assert (classified, flagged) == (1, [good])
+    assert store.get_verdict(db, bad) is None
+    assert [post["key"] for post in store.posts_to_classify(db)] == [bad]
+    assert f"post {bad} could not be classified; it stays pending" in caplog.text
 
 
 LABELLED = [
