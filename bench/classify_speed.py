@@ -6,10 +6,15 @@ Usage::
         [--model]
 
 The texts are the Loker.id ads (title + description) and the overseas rows, as they are.
-Prints the machine (CPU model, Python version, load), the date, start-up time (import and
-lexicon compile, in a fresh interpreter), and posts per second at full length and with each
-text cut to 800 characters (a typical post). Each figure is the best of ``--passes`` passes
-over all texts: the machine is shared, and the best pass is the one least disturbed.
+Prints, and writes as the section "Classifier speed" of ``docs/benchmarks.md``, the machine
+(CPU model, load, Python version) and date, start-up time (import and lexicon compile, in a
+fresh interpreter), and posts per second at full length and with each text cut to 800
+characters (a typical post). Each figure is the best of ``--passes`` passes over all texts:
+the machine is shared, and the best pass is the one least disturbed.
+
+Baseline, measured in the same run on the same texts: lowercasing and one scan of the
+lexicon's compiled trie regex, with no normalisation, money, contacts or scoring: the floor
+of any keyword classifier built on Python's ``re``.
 
 ``--model`` also times classification with the learned model blended in: a model is trained
 on the overseas rows (positive: suspicious) and the Loker.id ads (not suspicious), saved to
@@ -27,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +41,14 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from eval_indicators import read_lokerid, read_overseas  # noqa: E402
+from report import write_section  # noqa: E402  (bench/ is not a package on the path)
 
 from classifiers import classify, classify_many  # noqa: E402
+from classifiers.lexicon import default_lexicon  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
 TYPICAL_CHARS = 800
+Runner = Callable[[list[str]], None]  # classifies every text once
 _STARTUP = (
     "import time; t = time.perf_counter(); import classifiers; "
     "from classifiers.lexicon import default_lexicon; default_lexicon(); "
@@ -81,31 +90,41 @@ def startup_seconds(runs: int = 3) -> float:
     return min(times)
 
 
-def posts_per_second(texts: list[str], passes: int, model: Any = None) -> tuple[float, float]:
-    """Best of ``passes`` timed passes over ``texts`` (one warm-up pass first), as posts per
-    wall-clock second and per CPU second of this process (the second ignores time the
-    process waited for a core on a busy machine). With ``model``, the texts go through
-    ``classify_many`` (one batch for the learned model), as the pipeline does."""
-    run_once(texts, model)
+def posts_per_second(texts: list[str], passes: int, run: Runner) -> tuple[float, float]:
+    """Best of ``passes`` timed passes of ``run`` over ``texts`` (one warm-up pass first), as
+    posts per wall-clock second and per CPU second of this process (the second ignores time
+    the process waited for a core on a busy machine)."""
+    run(texts)
     wall = cpu = float("inf")
     for _ in range(passes):
         start, start_cpu = time.perf_counter(), time.process_time()
-        run_once(texts, model)
+        run(texts)
         wall = min(wall, time.perf_counter() - start)
         cpu = min(cpu, time.process_time() - start_cpu)
     return len(texts) / wall, len(texts) / cpu
 
 
-def run_once(texts: list[str], model: Any) -> None:
-    if model is None:
-        for text in texts:
-            classify({"text": text})
-    else:
+def keyword_baseline(texts: list[str]) -> None:
+    """Lowercase and one scan of the lexicon's trie regex: the floor of a keyword matcher."""
+    trie = default_lexicon()._trie
+    assert trie is not None
+    for text in texts:
+        trie.findall(text.lower())
+
+
+def classify_each(texts: list[str]) -> None:
+    for text in texts:
+        classify({"text": text})
+
+
+def classify_batch(model: Any) -> Runner:
+    """With a learned model the texts go through ``classify_many`` (one batch for the
+    model), as the pipeline does."""
+
+    def run(texts: list[str]) -> None:
         classify_many([{"text": text} for text in texts], model=model)
 
-
-def _rates(rates: tuple[float, float]) -> str:
-    return f"{rates[0]:,.0f} posts/s wall, {rates[1]:,.0f} posts/s CPU"
+    return run
 
 
 def load_texts(lokerid: Path, overseas: Path) -> list[str]:
@@ -134,20 +153,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", action="store_true", help="also time with a learned model")
     args = parser.parse_args(argv)
     texts = load_texts(args.lokerid, args.overseas)
-    short = [text[:TYPICAL_CHARS] for text in texts]
-    print(f"date:            {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
-    print(f"machine:         {cpu_model()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
-    print(f"python:          {platform.python_version()}")
-    print(f"yardstick:       sum(range(1000)) takes {calibration_us():.1f} us")
-    print(f"texts:           {len(texts)} (mean {statistics.mean(map(len, texts)):.0f} chars)")
-    print(f"start-up:        {startup_seconds():.3f} s (import + lexicon compile)")
-    print(f"full length:     {_rates(posts_per_second(texts, args.passes))}")
-    print(f"<= {TYPICAL_CHARS} chars:     {_rates(posts_per_second(short, args.passes))}")
+    default_lexicon().freeze()
+    header = [
+        f"Machine: {cpu_model()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
+        f"Python {platform.python_version()}, "
+        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC. Yardstick: "
+        f"`sum(range(1000))` takes {calibration_us():.1f} µs (a recent desktop core: 8–10 µs).",
+        "",
+        f"`bench/classify_speed.py --passes {args.passes}{' --model' if args.model else ''}`: "
+        f"{len(texts):,} real texts (Loker.id ads and overseas rows, mean "
+        f"{statistics.mean(map(len, texts)):,.0f} characters), one process, one core, best "
+        "pass after a warm-up. Start-up (import + lexicon compile, fresh interpreter): "
+        f"{startup_seconds():.2f} s.",
+        "",
+        "| run | full length | cut to 800 characters |",
+        "| --- | ---: | ---: |",
+    ]
+    rows: list[tuple[str, Runner]] = [
+        ("baseline: lowercase + one trie-regex scan", keyword_baseline),
+        ("`classify`, default configuration (indicators, no model)", classify_each),
+    ]
     if args.model:
         model = timing_model(args.lokerid, args.overseas)
-        print(f"full + model:    {_rates(posts_per_second(texts, args.passes, model))}")
-        print(f"<= {TYPICAL_CHARS} + model:  {_rates(posts_per_second(short, args.passes, model))}")
+        rows.append(("with the learned model, in batches", classify_batch(model)))
+    lines = header + [_row(name, texts, args.passes, run) for name, run in rows]
+    write_section("Classifier speed", "\n".join(lines))
+    print("\n".join(lines))
     return 0
+
+
+def _row(name: str, texts: list[str], passes: int, run: Runner) -> str:
+    """One table row: posts per second (wall clock) at full length and cut to 800."""
+    short = [text[:TYPICAL_CHARS] for text in texts]
+    full, cut = posts_per_second(texts, passes, run), posts_per_second(short, passes, run)
+    return f"| {name} | {full[0]:,.0f} posts/s | {cut[0]:,.0f} posts/s |"
 
 
 if __name__ == "__main__":
