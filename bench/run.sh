@@ -8,7 +8,7 @@ py=.venv/bin/python
 eval=../shared/eval
 $py bench/crawl_speed.py
 if [ -d "$eval" ]; then
-  $py bench/classify_speed.py --lokerid "$eval/lokerid_jobs_2025_dev.csv" \
+  $py bench/classify_speed.py --model --lokerid "$eval/lokerid_jobs_2025_dev.csv" \
       --overseas "$eval/id_overseas_ads_dev.jsonl"
   $py bench/eval_indicators.py --overseas "$eval/id_overseas_ads_dev.jsonl" \
       --lokerid "$eval/lokerid_jobs_2025_dev.csv" --sms "$eval/id_sms_spam_v1_wibisono.csv" \
