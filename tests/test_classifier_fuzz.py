@@ -47,7 +47,7 @@ def _cites_its_words(text: str, start: int, end: int, words: str) -> bool:
     return 0 <= start <= end <= len(text) and text[start:end] == words
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(POSTS)
 def test_any_post_gets_a_verdict_that_cites_its_words(text: str) -> None:
     verdict = classify({"text": text})
