@@ -96,8 +96,8 @@ def _verdicts(
     evidence and alerts."""
     try:
         return list(classify_many(posts, model=model, agencies=registry))
-    except Exception:
-        log.exception("classifying %d posts at once failed; one by one now", len(posts))
+    except Exception as exc:  # the post that raises is logged with its traceback below
+        log.warning("classifying %d posts at once failed (%s); one by one now", len(posts), exc)
     return [_verdict_or_none(post, model, registry) for post in posts]
 
 
