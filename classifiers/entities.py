@@ -13,7 +13,14 @@ from collections.abc import Iterator
 
 import phonenumbers
 
-from classifiers.normalize import Normalized, ascii_digits, digit_pattern, fold, rewrite
+from classifiers.normalize import (
+    Normalized,
+    as_bytes,
+    ascii_digits,
+    digit_pattern,
+    fold,
+    rewrite,
+)
 from classifiers.verdict import Entity
 
 __all__ = ["find_entities", "phone_region"]
@@ -29,8 +36,8 @@ _WORDS = "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True))
 _SPELT_RE = re.compile(rf"(?<=\d)[ -]?(?:{_WORDS})(?![a-z])|(?<![a-z])(?:{_WORDS})(?=[ -]?\d)")
 # Cheap pre-checks: a number touching a spelt digit, or a number starting with a spelt zero.
 # Where every digit is 0-9 the first runs over bytes with every digit made "0" (see
-# _as_bytes): the engine scans for a literal first character several times faster than for
-# a character class.
+# normalize.as_bytes): the engine scans for a literal first character several times faster
+# than for a character class.
 _SPELT_AFTER_DIGIT = re.compile(rf"\d[ -]?(?:{_WORDS})")
 _SPELT_AFTER_ZERO = re.compile(rf"0[ -]?(?:{_WORDS})".encode())
 _DIGITS_AS_ZERO = bytes(ord("0") if chr(b) in "0123456789" else b for b in range(256))
@@ -102,13 +109,8 @@ def _spelt_after_digit(text: str, ascii_only: bool) -> bool:
     """Whether a digit is followed (directly or across a space or dash) by a spelt digit;
     ``ascii_only`` says every digit in ``text`` is 0-9."""
     if ascii_only:
-        return _SPELT_AFTER_ZERO.search(_as_bytes(text, _DIGITS_AS_ZERO)) is not None
+        return _SPELT_AFTER_ZERO.search(as_bytes(text, _DIGITS_AS_ZERO)) is not None
     return _SPELT_AFTER_DIGIT.search(text) is not None
-
-
-def _as_bytes(text: str, table: bytes) -> bytes:
-    """``text`` as one byte per character ("?" for non-ASCII) mapped through ``table``."""
-    return text.encode("ascii", "replace").translate(table)
 
 
 def _parse_phone(candidate: str) -> str | None:
@@ -163,7 +165,7 @@ def _phones(text: str, folded: str) -> Iterator[Entity]:
 
 def _phone_matches(text: str, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
     """``pattern.finditer(text)``, searching only from where a match can start (_PHONE_RUN)."""
-    runs = _as_bytes(text, _PHONE_CHARS)
+    runs = as_bytes(text, _PHONE_CHARS)
     at = runs.find(_PHONE_RUN)
     while at >= 0 and (m := pattern.search(text, at)) is not None:
         yield m
