@@ -87,8 +87,9 @@ def test_broken_poster_is_recorded_and_not_fetched_again(db: Database) -> None:
 
 
 class ModelThatCannotScoreOnePost:
-    """A learned model (the ``ProbabilityModel`` hook) that raises on one text, as a model
-    file made for another feature layout might."""
+    """A learned model for the ``ProbabilityModel`` hook that raises on one text. No real
+    input makes the classifier raise today (the property tests look for one), so the
+    failure is brought in through the one part of classification that is pluggable."""
 
     version = "cannot-score-one"
 
