@@ -11,9 +11,11 @@ any word starting with it (``berangkat*``); a phrase starting with ``re:`` is a 
 expression run on the normalised text (for licence numbers and the like). Phrases are
 normalised like the text, so write them in lower case without accents.
 
-Matching runs one regex over the post: every phrase compiled into a character trie (so the
-engine never tries hundreds of alternatives at a position), anchored on the character before
-a word so the engine skips ahead in C. Each phrase found is then looked up in a dictionary.
+Matching runs in two steps. An Aho-Corasick automaton (pyahocorasick, in C) finds in one pass
+every place where a word that opens some phrase stands as a whole word: about a dozen places
+in a 1,000-character post. At each of them one regex, every phrase compiled into a character
+trie (so the engine never tries hundreds of alternatives), reads the longest phrase that
+starts there. Each phrase found is then looked up in a dictionary.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from classifiers.normalize import Normalized, normalize
+import ahocorasick
+
+from classifiers.normalize import Normalized, as_bytes, normalize
 
 __all__ = ["Hit", "Lexicon", "default_lexicon", "load_lexicon"]
 
@@ -63,8 +67,8 @@ class _Entry:
 
 
 _FOUND_CACHE_SIZE = 50_000  # distinct phrase matches remembered (a few MB at most)
-# ASCII word characters kept, every other byte made "\x00": in these bytes the trie regex can
-# be anchored on a literal, which the regex engine finds much faster than a character class.
+# ASCII word characters kept, every other byte made "\x00": in these bytes a word boundary
+# is one known byte, which the automaton's keys and the byte trie regex can spell out.
 _WORD_BYTES = bytes(b if chr(b).isalnum() or b == ord("_") else 0 for b in range(128)) + bytes(128)
 _SEP = "\x00"  # stands for "one or more non-word characters" while building the trie
 _STAR = "\x01"  # stands for "the rest of the word"
@@ -87,6 +91,7 @@ class Lexicon:
     _trie: re.Pattern[str] | None = None
     _trie_head: re.Pattern[str] | None = None  # the same, for a phrase opening the text
     _trie_bytes: re.Pattern[bytes] | None = None  # the same over _WORD_BYTES (ASCII posts)
+    _heads: ahocorasick.Automaton | None = None  # first words of phrases (see _head_automaton)
 
     def add(self, group: str, key: str, term: str) -> None:
         """Add one phrase (see module docstring for the syntax)."""
@@ -113,6 +118,7 @@ class Lexicon:
         self._trie = re.compile(r"[^a-z0-9_]" + body)
         self._trie_head = re.compile(body)
         self._trie_bytes = re.compile(b"\x00" + body.encode()) if body.isascii() else None
+        self._heads = _head_automaton(self.phrases) if body.isascii() else None
         self._wild = [
             (re.compile(re.escape(p).replace("\\*", r"\w*").replace("\\ ", " ")), p)
             for p in self.phrases
@@ -142,13 +148,37 @@ class Lexicon:
     def _trie_matches(self, text: str) -> Iterator[tuple[int, str]]:
         """Start and text of the longest phrase at each word that opens one."""
         assert self._trie is not None and self._trie_head is not None
-        if self._trie_bytes is not None and text.isascii():
-            # One byte per character, "\x00" before the first word: offsets shift by one.
-            padded = b"\x00" + text.encode("ascii").translate(_WORD_BYTES)
-            for found in self._trie_bytes.finditer(padded):
-                start, end = found.span(1)
-                yield start - 1, text[start - 1 : end - 1]
+        if self._heads is None:  # a phrase with a non-ASCII word: scan with the regex alone
+            yield from self._scanned(text)
             return
+        # One byte per character, every non-word character (non-ASCII ones too) made
+        # "\x00", and one "\x00" added at each end: offsets in it are text offsets + 1.
+        padded = b"\x00" + as_bytes(text, _WORD_BYTES) + b"\x00"
+        heads = self._heads.iter(padded.decode("ascii"))
+        if text.isascii():
+            assert self._trie_bytes is not None
+            read_bytes = self._trie_bytes.match
+            for end, length in heads:
+                found = read_bytes(padded, end - length)
+                if found is not None:
+                    start, stop = found.span(1)
+                    yield start - 1, text[start - 1 : stop - 1]
+            return
+        # A non-ASCII character may be a letter ("é" is a word character where "•" is not):
+        # each place is read again in the text itself, where the regex sees it as it is.
+        read_text = self._trie_head.match
+        for end, length in heads:
+            start = end - length  # "\x00" before the word in padded = the word's start in text
+            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                continue  # the phrase starts inside a word
+            found = read_text(text, start)
+            if found is not None:
+                yield start, found.group(1)
+
+    def _scanned(self, text: str) -> Iterator[tuple[int, str]]:
+        """:meth:`_trie_matches` by one regex scan over the whole text: slower, but it finds
+        phrases whose words are not ASCII, which the automaton's byte view cannot see."""
+        assert self._trie is not None and self._trie_head is not None
         head = self._trie_head.match(text)
         for m in itertools.chain((head,) if head else (), self._trie.finditer(text)):
             start = m.start(1)
@@ -227,6 +257,29 @@ def _variants(
                 if variant[i : i + size] == canonical:
                     found.append(variant[:i] + (slang,) + variant[i + size :])
     return list(dict.fromkeys(found))
+
+
+def _head_automaton(phrases: Iterable[str]) -> ahocorasick.Automaton:
+    """An automaton over the byte view of :meth:`Lexicon._trie_matches` (word characters
+    kept, every other character "\x00") that finds each place where a phrase can start:
+    its first word between two "\x00" ("\x00kerja\x00"), or for a wildcard word its
+    literal start ("\x00rekrut"). The value of each key is its length minus one, so a
+    match ending at ``end`` has its "\x00" at ``end - value``.
+
+    A word that a wildcard start already covers is left out (and a longer wildcard start
+    under a shorter one), so no place is reported twice; the places then come out in
+    increasing order, because no key has a "\x00" inside it.
+    """
+    words = {phrase.split(" ", 1)[0] for phrase in phrases if not _FLAG_RE.fullmatch(phrase)}
+    wild = sorted({word[:-1] for word in words if word.endswith("*")})
+    starts = [w for i, w in enumerate(wild) if not any(w.startswith(v) for v in wild[:i])]
+    keys = ["\x00" + w for w in starts]
+    keys += [f"\x00{w}\x00" for w in words if "*" not in w and not w.startswith(tuple(starts))]
+    automaton = ahocorasick.Automaton()
+    for key in keys:
+        automaton.add_word(key, len(key) - 1)
+    automaton.make_automaton()
+    return automaton
 
 
 def _trie_regex(phrases: Iterable[str]) -> str:

@@ -250,6 +250,15 @@ def test_analyst_can_extend_lexicon(tmp_path: Path) -> None:
     }
 
 
+def test_analyst_can_add_a_phrase_in_another_script(tmp_path: Path) -> None:
+    (tmp_path / "base.toml").write_text(
+        '[countries]\nKH = "hub"\n[destinations]\nKH = ["камбоджа", "kamboja"]\n',
+        encoding="utf-8",
+    )
+    hits = load_lexicon(tmp_path).match(normalize("Работа в Камбоджа, ke Kamboja"))
+    assert [(h.term, h.start) for h in hits] == [("камбоджа", 9), ("kamboja", 22)]
+
+
 @pytest.mark.parametrize(
     "toml",
     ['[countries]\nKH = "mars"\n', '[destinations]\nZZ = ["zeta"]\n'],
@@ -270,6 +279,8 @@ def test_bad_lexicon_is_rejected(tmp_path: Path, toml: str) -> None:
         pytest.param("tiket gratis!", "gratis", id="phrase-inside-a-longer-one"),
         pytest.param("customer-service", "customer service", id="punctuation-between-words"),
         pytest.param("•Kamboja", "kamboja*", id="after-a-bullet"),
+        pytest.param("Kamboja\u0434", "kamboja*", id="wildcard-running-into-a-cyrillic-letter"),
+        pytest.param("é tiket gratis", "tiket gratis", id="in-a-text-with-a-letter-beyond-ascii"),
     ],
 )
 def test_lexicon_finds_phrase(text: str, term: str) -> None:

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifiers import classify
+from classifiers.lexicon import default_lexicon
 from classifiers.normalize import normalize
 
 PIECES = [
@@ -65,3 +66,25 @@ def test_normalised_offsets_stay_inside_the_text(text: str) -> None:
     for i in range(len(norm.text)):
         start, end = norm.span(i, i + 1)
         assert 0 <= start <= end <= len(text)
+
+
+# Words of the lexicon and their neighbours: letters beyond ASCII that are word characters to
+# the regex ("é", "д", "ß") or not ("•", "–"), underscores, digits, separators.
+LEXICON_PIECES = st.sampled_from([
+    "kerja", "bekerja", "pekerjaan", "tiket", "gratis", "tiket gratis", "customer service",
+    "kamboja", "kambojaku", "rekrut", "rekrutmen", "lamaran", "recruiting", "luar negeri",
+    "arab saudi", "admin", "wa", "é", "д", "ß", "•", "–", "_", "1", "-", ".", "\n", "  ",
+])  # fmt: skip
+LEXICON_POSTS = st.lists(st.one_of(LEXICON_PIECES, st.text(max_size=4)), max_size=30).map(
+    lambda parts: "".join(parts) if len(parts) % 2 else " ".join(parts)
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(LEXICON_POSTS)
+def test_automaton_finds_what_a_full_regex_scan_finds(text: str) -> None:
+    """The fast path (automaton, then the trie regex at each place it reports) gives the
+    same phrases at the same places as one scan of the trie regex over the whole text."""
+    lexicon = default_lexicon()
+    norm = normalize(text).text
+    assert list(lexicon._trie_matches(norm)) == list(lexicon._scanned(norm))
