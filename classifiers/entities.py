@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import phonenumbers
 
 from classifiers.normalize import (
+    DIGITS_AS_ZERO,
     Normalized,
     as_bytes,
     ascii_digits,
@@ -40,7 +41,6 @@ _SPELT_RE = re.compile(rf"(?<=\d)[ -]?(?:{_WORDS})(?![a-z])|(?<![a-z])(?:{_WORDS
 # than for a character class.
 _SPELT_AFTER_DIGIT = re.compile(rf"\d[ -]?(?:{_WORDS})")
 _SPELT_AFTER_ZERO = re.compile(rf"0[ -]?(?:{_WORDS})".encode())
-_DIGITS_AS_ZERO = bytes(ord("0") if chr(b) in "0123456789" else b for b in range(256))
 _SPELT_ZERO = re.compile(rf"(?:nol|kosong|zero)[ -]?(?:\d|{_WORDS})")
 _KEYCAP_RE = re.compile("(\\d)\ufe0f?\u20e3")
 # Starts at "+", "(" or a digit; the character before is checked in code.
@@ -109,7 +109,7 @@ def _spelt_after_digit(text: str, ascii_only: bool) -> bool:
     """Whether a digit is followed (directly or across a space or dash) by a spelt digit;
     ``ascii_only`` says every digit in ``text`` is 0-9."""
     if ascii_only:
-        return _SPELT_AFTER_ZERO.search(as_bytes(text, _DIGITS_AS_ZERO)) is not None
+        return _SPELT_AFTER_ZERO.search(as_bytes(text, DIGITS_AS_ZERO)) is not None
     return _SPELT_AFTER_DIGIT.search(text) is not None
 
 

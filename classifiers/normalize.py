@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = [
-    "Normalized", "as_bytes", "ascii_digits", "digit_pattern", "fold", "normalize", "rewrite",
+    "DIGITS_AS_ZERO", "Normalized", "as_bytes", "ascii_digits", "digit_pattern", "fold",
+    "normalize", "rewrite",
 ]  # fmt: skip
 
 # Digits that stand for letters inside words ("l0ker", "k4mboja", "0nline").
@@ -139,6 +140,11 @@ def _leet(m: re.Match[str]) -> str:
 
 def _unleet(text: str) -> str:
     return _LEET_RE.sub(_leet, text)
+
+
+# For :func:`as_bytes`: every digit 0-9 made "0", so a pattern for a number can start with a
+# literal (digits differ only in value, which the scans do not look at).
+DIGITS_AS_ZERO = bytes(ord("0") if chr(b) in "0123456789" else b for b in range(256))
 
 
 def as_bytes(text: str, table: bytes) -> bytes:

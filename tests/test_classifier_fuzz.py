@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from classifiers import classify
 from classifiers.lexicon import default_lexicon
+from classifiers.money import find_money
 from classifiers.normalize import normalize
 
 PIECES = [
@@ -88,3 +89,28 @@ def test_automaton_finds_what_a_full_regex_scan_finds(text: str) -> None:
     lexicon = default_lexicon()
     norm = normalize(text).text
     assert list(lexicon._trie_matches(norm)) == list(lexicon._scanned(norm))
+
+
+# Gaps include the control characters that str patterns take for \s and bytes patterns not.
+GAPS = st.sampled_from(["", " ", "\x1c", "\x1f", "\x0b", "\t", ". ", ".\x1e", "\n"])
+ASCII_AMOUNTS = st.lists(
+    st.one_of(
+        st.tuples(
+            st.sampled_from(["", "rp", "Rp.", "USD", "$", "RM", "riyal", "us$", "gaji"]),
+            GAPS,
+            st.from_regex(r"[0-9]{1,4}(?:[.,][0-9]{1,4}){0,3}", fullmatch=True),
+            GAPS,
+            st.sampled_from(["", "jt", "juta", "rb", "k", "usd", "ringgit", "/bulan", "per jam"]),
+        ).map("".join),
+        st.text(alphabet=st.characters(max_codepoint=127), max_size=4),
+    ),
+    max_size=12,
+).map(" ".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(ASCII_AMOUNTS)
+def test_ascii_posts_get_the_amounts_the_text_scan_finds(text: str) -> None:
+    """ASCII posts are scanned as bytes, others as text. A non-ASCII bullet on a line of its
+    own after the post sends the same amounts through the text scan: both must agree."""
+    assert find_money(text) == find_money(text + "\n\u2022")
