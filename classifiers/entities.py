@@ -79,7 +79,12 @@ _COMPANY_MARKERS = ("PT", "CV")
 _COMPANY_RE = re.compile(r"(?<!\w)(?:PT|CV)\.?\s+[A-Z][\w&'.-]*(?:[ \t]+[A-Z][\w&'.-]*){0,5}")
 _SDN_BHD_RE = re.compile(r"\b[A-Z][\w&.-]*(?:[ \t]+[A-Z][\w&.-]*){0,5}[ \t]+Sdn\.?[ \t]?Bhd\b")
 _TRAILING = ".,;:!?)"
-_URL_MARKERS = ("http", "www.", "bit.ly/", "s.id/", "linktr.ee/")
+_URL_MARKERS = ("http", "bit.ly/", "s.id/", "linktr.ee/")  # besides "www.", all before a "/"
+# Every link pattern here except "www." needs a "/" right after one of these ("t.me/",
+# "api.whatsapp.com/send", "instagram.com/", "https://", "bit.ly/" ...). Most posts have no
+# "/" or one or two ("S1/D3", "/bulan"), so finding each "/" (memchr) and looking at what
+# precedes it is far cheaper than a substring search for each marker.
+_BEFORE_SLASH = ("me", "whatsapp.com", "instagram.com", ":", "bit.ly", "s.id", "linktr.ee")
 _NOT_BEFORE_PHONE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_+/=")
 
 
@@ -172,12 +177,24 @@ def _phone_matches(text: str, pattern: re.Pattern[str]) -> Iterator[re.Match[str
         at = runs.find(_PHONE_RUN, m.end())
 
 
-def _simple(text: str, folded: str) -> Iterator[Entity]:
-    if "me/" in folded or "whatsapp.com" in folded:
+def _may_link(folded: str) -> bool:
+    """Whether a "/" follows one of :data:`_BEFORE_SLASH` (else only "www." links exist)."""
+    at = folded.find("/")
+    while at >= 0:
+        if folded.endswith(_BEFORE_SLASH, 0, at):
+            return True
+        at = folded.find("/", at + 1)
+    return False
+
+
+def _simple(text: str, folded: str, links: bool) -> Iterator[Entity]:
+    if links and ("me/" in folded or "whatsapp.com/" in folded):
         yield from _me_links(text, folded)
     if "@" in folded:
         yield from _handles(text, folded)
-    if "instagram.com/" in folded or ("@" in folded and ("ig" in folded or "insta" in folded)):
+    if (links and "instagram.com/" in folded) or (
+        "@" in folded and ("ig" in folded or "insta" in folded)
+    ):
         yield from _instagram(text, folded)
 
 
@@ -202,8 +219,8 @@ def _instagram(text: str, folded: str) -> Iterator[Entity]:
         yield Entity("instagram", name, text[m.start() : m.end()], m.start(), m.end())
 
 
-def _links(text: str, folded: str) -> Iterator[Entity]:
-    if any(marker in folded for marker in _URL_MARKERS):
+def _links(text: str, folded: str, links: bool) -> Iterator[Entity]:
+    if "www." in folded or (links and any(marker in folded for marker in _URL_MARKERS)):
         for m in _URL_RE.finditer(text):
             url = m.group().rstrip(_TRAILING)
             yield Entity("url", url, url, m.start(), m.start() + len(url))
@@ -248,5 +265,6 @@ def find_entities(text: str, folded: str | None = None) -> list[Entity]:
     ``fold(text)`` when the caller already has it.
     """
     folded = fold(text) if folded is None else folded
-    found = [*_phones(text, folded), *_simple(text, folded), *_links(text, folded)]
+    links = _may_link(folded)
+    found = [*_phones(text, folded), *_simple(text, folded, links), *_links(text, folded, links)]
     return sorted(set(found), key=lambda e: (e.start, e.end, e.kind))
