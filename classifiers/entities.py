@@ -14,13 +14,13 @@ from collections.abc import Iterator
 import phonenumbers
 
 from classifiers.normalize import (
-    DIGITS_AS_ZERO,
     Normalized,
     as_bytes,
     ascii_digits,
     digit_pattern,
     fold,
     rewrite,
+    zeroed_digits,
 )
 from classifiers.verdict import Entity
 
@@ -37,7 +37,7 @@ _WORDS = "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True))
 _SPELT_RE = re.compile(rf"(?<=\d)[ -]?(?:{_WORDS})(?![a-z])|(?<![a-z])(?:{_WORDS})(?=[ -]?\d)")
 # Cheap pre-checks: a number touching a spelt digit, or a number starting with a spelt zero.
 # Where every digit is 0-9 the first runs over bytes with every digit made "0" (see
-# normalize.as_bytes): the engine scans for a literal first character several times faster
+# normalize.zeroed_digits): the engine scans for a literal first character several times faster
 # than for a character class.
 _SPELT_AFTER_DIGIT = re.compile(rf"\d[ -]?(?:{_WORDS})")
 _SPELT_AFTER_ZERO = re.compile(rf"0[ -]?(?:{_WORDS})".encode())
@@ -114,7 +114,7 @@ def _spelt_after_digit(text: str, ascii_only: bool) -> bool:
     """Whether a digit is followed (directly or across a space or dash) by a spelt digit;
     ``ascii_only`` says every digit in ``text`` is 0-9."""
     if ascii_only:
-        return _SPELT_AFTER_ZERO.search(as_bytes(text, DIGITS_AS_ZERO)) is not None
+        return _SPELT_AFTER_ZERO.search(zeroed_digits(text)) is not None
     return _SPELT_AFTER_DIGIT.search(text) is not None
 
 

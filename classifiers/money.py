@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from classifiers.normalize import DIGITS_AS_ZERO, ascii_digits, digit_pattern, fold
+from classifiers.normalize import ascii_digits, digit_pattern, fold, zeroed_digits
 
 __all__ = ["CURRENCY_COUNTRY", "IDR_PER_UNIT", "Money", "find_money", "parse_number"]
 
@@ -121,7 +121,7 @@ def _number_pattern(currencies: Iterable[str]) -> str:
 # pattern. It starts with a plain \d (not an alternation) so the regex engine skips to
 # digits in C.
 _NUMBER_RE = digit_pattern(_number_pattern(_CURRENCY_WORDS))  # (any digits, 0-9 only)
-# The same scan for ASCII posts, over their bytes with every digit made "0" (DIGITS_AS_ZERO):
+# The same scan for ASCII posts, over their bytes with every digit made "0" (zeroed_digits):
 # the engine skips to a literal first character several times faster than to a digit class.
 # ASCII-only currency words; \s spelt out as the ASCII characters str patterns take for it.
 _ASCII_SPACE = r"[ \t\n\r\f\v\x1c-\x1f]"
@@ -219,7 +219,7 @@ def find_money(text: str, folded: str | None = None) -> list[Money]:
     folded = fold(text) if folded is None else folded
     numbers: Iterator[re.Match[str]] | Iterator[re.Match[bytes]]
     if folded.isascii():
-        numbers = _NUMBER_BYTES_RE.finditer(folded.encode("ascii").translate(DIGITS_AS_ZERO))
+        numbers = _NUMBER_BYTES_RE.finditer(zeroed_digits(folded))
     else:
         numbers = _NUMBER_RE[ascii_digits(folded)].finditer(folded)
     flagged = [m for m in numbers if m.lastindex]  # None: neither flag group matched

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = [
-    "DIGITS_AS_ZERO", "Normalized", "as_bytes", "ascii_digits", "digit_pattern", "fold",
-    "normalize", "rewrite",
+    "Normalized", "as_bytes", "ascii_digits", "digit_pattern", "fold", "normalize", "rewrite",
+    "zeroed_digits",
 ]  # fmt: skip
 
 # Digits that stand for letters inside words ("l0ker", "k4mboja", "0nline").
@@ -142,16 +142,22 @@ def _unleet(text: str) -> str:
     return _LEET_RE.sub(_leet, text)
 
 
-# For :func:`as_bytes`: every digit 0-9 made "0", so a pattern for a number can start with a
-# literal (digits differ only in value, which the scans do not look at).
-DIGITS_AS_ZERO = bytes(ord("0") if chr(b) in "0123456789" else b for b in range(256))
-
-
 def as_bytes(text: str, table: bytes) -> bytes:
     """``text`` as one byte per character ("?" for each non-ASCII one, so offsets hold),
     mapped through ``table``: substring searches and literal-led patterns over the result
     run far faster in C than a regex scan for a character class over the text."""
     return text.encode("ascii", "replace").translate(table)
+
+
+_DIGITS_AS_ZERO = bytes(ord("0") if chr(b) in "0123456789" else b for b in range(256))
+
+
+@lru_cache(maxsize=4)
+def zeroed_digits(text: str) -> bytes:
+    """:func:`as_bytes` of ``text`` with every digit 0-9 made "0", so that a pattern for a
+    number can start with a literal (the scans look at where digits are, not at their
+    values). Remembered for the last few texts: money and contact parsing both ask."""
+    return as_bytes(text, _DIGITS_AS_ZERO)
 
 
 def _classes(text: str) -> bytes:
