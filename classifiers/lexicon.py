@@ -88,8 +88,8 @@ class Lexicon:
         default_factory=dict
     )
     _wild_heads: tuple[str, ...] = ()  # literal start of each wildcard phrase (cheap pre-check)
-    _trie: re.Pattern[str] | None = None
-    _trie_head: re.Pattern[str] | None = None  # the same, for a phrase opening the text
+    _trie_head: re.Pattern[str] | None = None  # the trie, read at one place (None: not frozen)
+    _trie: re.Pattern[str] | None = None  # the same, scanning a whole text (see _full_scan)
     _trie_bytes: re.Pattern[bytes] | None = None  # the same over _WORD_BYTES (ASCII posts)
     _heads: ahocorasick.Automaton | None = None  # first words of phrases (see _head_automaton)
 
@@ -107,15 +107,13 @@ class Lexicon:
             entries = self.phrases.setdefault(" ".join(variant), [])
             if entry not in entries:
                 entries.append(entry)
-        self._trie = None
+        self._trie_head = self._trie = None
         self._found.clear()
 
     def freeze(self) -> None:
         """Compile the phrases into one trie-shaped regex; call after the last :meth:`add`."""
         body = _trie_regex(self.phrases)
-        # Anchored on the character before a word: a plain character class lets the regex
-        # engine skip ahead in C (a leading \b or lookahead would try every position).
-        self._trie = re.compile(r"[^a-z0-9_]" + body)
+        self._trie = None  # compiled by _full_scan when needed
         self._trie_head = re.compile(body)
         self._trie_bytes = re.compile(b"\x00" + body.encode()) if body.isascii() else None
         self._heads = _head_automaton(self.phrases) if body.isascii() else None
@@ -128,9 +126,8 @@ class Lexicon:
 
     def match(self, norm: Normalized) -> list[Hit]:
         """All phrases found in a normalised text, with original offsets."""
-        if self._trie is None:
+        if self._trie_head is None:
             self.freeze()
-        assert self._trie is not None and self._trie_head is not None
         text = norm.text
         hits: list[Hit] = []
         for start, found in self._trie_matches(text):
@@ -147,7 +144,7 @@ class Lexicon:
 
     def _trie_matches(self, text: str) -> Iterator[tuple[int, str]]:
         """Start and text of the longest phrase at each word that opens one."""
-        assert self._trie is not None and self._trie_head is not None
+        assert self._trie_head is not None
         if self._heads is None:  # a phrase with a non-ASCII word: scan with the regex alone
             yield from self._scanned(text)
             return
@@ -178,13 +175,24 @@ class Lexicon:
     def _scanned(self, text: str) -> Iterator[tuple[int, str]]:
         """:meth:`_trie_matches` by one regex scan over the whole text: slower, but it finds
         phrases whose words are not ASCII, which the automaton's byte view cannot see."""
-        assert self._trie is not None and self._trie_head is not None
+        assert self._trie_head is not None
         head = self._trie_head.match(text)
-        for m in itertools.chain((head,) if head else (), self._trie.finditer(text)):
+        for m in itertools.chain((head,) if head else (), self._full_scan().finditer(text)):
             start = m.start(1)
             if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue  # the phrase starts inside a word
             yield start, m.group(1)
+
+    def _full_scan(self) -> re.Pattern[str]:
+        """The trie regex anchored on the character before a word, for scanning a whole
+        text. Only the fallback of :meth:`_scanned` needs it, so it is compiled on first use
+        (a start-up saved on every lexicon whose phrases are all ASCII)."""
+        assert self._trie_head is not None
+        if self._trie is None:
+            # A plain character class in front lets the regex engine skip ahead in C (a
+            # leading \b or lookahead would try every position).
+            self._trie = re.compile(r"[^a-z0-9_]" + self._trie_head.pattern)
+        return self._trie
 
     def _flags(self, norm: Normalized) -> list[Hit]:
         """Flag emoji: not words, so the trie's ``\\b`` misses them."""
