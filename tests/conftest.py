@@ -12,14 +12,12 @@ from hypothesis import settings
 from sqlite_utils import Database
 
 from crawler import store
+from tests.support import SHARED
 
 # Property tests draw new examples on every developer's run (that is how they find bugs),
 # and the same examples in CI, so that a submission's CI result does not depend on luck.
 settings.register_profile("ci", derandomize=True, database=None)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import scrapy
 from scrapy.exceptions import CloseSpider
-from support_replica import SHARED_TELEGRAM, html_response, make_spider, read_jsonl, run_crawl
 
 from crawler import store
 from crawler.items import PostItem
@@ -25,6 +24,7 @@ from crawler.replica import (
     serve_replica,
 )
 from spiders.telegram import TelegramSpider, clean_href, message_time, parse_count
+from tests.support.replica import SHARED_TELEGRAM, html_response, make_spider, read_jsonl, run_crawl
 
 BASE = "http://replica.test"
 CHANNEL = "lokerluarnegeri_demo"

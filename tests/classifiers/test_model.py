@@ -14,10 +14,9 @@ import pytest
 
 from classifiers.dataset import DatasetError, LabelledText, read_labelled
 from classifiers.model import KINDS, MAGIC, HashedTfidf, ModelError, TextModel, train_model
+from tests.support import REPO, SHARED
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 DIFRAUD = SHARED / "eval" / "difraud_job_scams_validation.jsonl"
-REPO = Path(__file__).resolve().parents[1]
 # Measured with bench/eval_difraud.py --folds 2 --repeats 1 --default-only (one fixed
 # stratified split each way; pooled fraud-class F1 and PR-AUC of the default model).
 DIFRAUD_F1_2FOLD = 0.427

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
-from support_http import Reply, closed_port_url, serve, silent_server
 
 from crawler import store
 from crawler.config import BrowserConfig, find_browser
@@ -30,6 +29,7 @@ from crawler.evidence import (
     truncate_utf8,
     verify_bundle,
 )
+from tests.support.http import Reply, closed_port_url, serve, silent_server
 
 AD_PAGE = b"""<!doctype html>
 <html lang="id"><head><meta charset="utf-8"><title>Loker Kamboja</title></head>

@@ -9,12 +9,12 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from support_alerts import SENDER, dead_port, refusing_server, wait_for_messages
 
 from alerts.sink import MailSink
 from alerts.smtp import ServerUnavailable, classify_failure, send_message
 from crawler.config import SmtpConfig
 from crawler.errors import DeliveryError, PermanentDeliveryError
+from tests.support.alerts import SENDER, dead_port, refusing_server, wait_for_messages
 
 # aiosmtpd itself still sets the deprecated Session.login_data after a successful AUTH.
 LOGIN_DATA_WARNING = "ignore:Session.login_data is deprecated:DeprecationWarning"

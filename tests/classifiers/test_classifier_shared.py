@@ -15,8 +15,9 @@ import pytest
 
 from classifiers import classify
 from classifiers.verdict import SUSPICIOUS
+from tests.support import SHARED
 
-EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval"
+EVAL_DIR = SHARED / "eval"
 OVERSEAS = EVAL_DIR / "id_overseas_ads_dev.jsonl"
 LOKERID = EVAL_DIR / "lokerid_jobs_2025_dev.csv"
 SMS = EVAL_DIR / "id_sms_spam_v1_wibisono.csv"

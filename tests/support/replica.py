@@ -14,9 +14,9 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from spiders.telegram import TelegramSpider
+from tests.support import REPO, SHARED
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_TELEGRAM = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "telegram"
+SHARED_TELEGRAM = SHARED / "fixtures" / "telegram"
 FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "RETRY_ENABLED": "False"}
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from crawler.config import SETTINGS, load_config, parse_config
 from crawler.errors import ConfigError
+from tests.support import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 TG = {"name": "a", "spider": "telegram", "args": {"channel": "loker"}}
 
 

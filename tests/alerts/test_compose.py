@@ -11,17 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support_alerts import (
-    NOW,
-    POST_TEXT,
-    RECIPIENTS,
-    SENDER,
-    indicator,
-    png_bytes,
-    sample_post,
-    sample_verdict,
-    write_evidence,
-)
 
 from alerts.compose import (
     MAX_TEXT,
@@ -34,6 +23,17 @@ from alerts.compose import (
     load_strings,
     safe_link,
     split_segments,
+)
+from tests.support.alerts import (
+    NOW,
+    POST_TEXT,
+    RECIPIENTS,
+    SENDER,
+    indicator,
+    png_bytes,
+    sample_post,
+    sample_verdict,
+    write_evidence,
 )
 
 MESSAGE_ID = "<alert-1@pantau.example.org>"

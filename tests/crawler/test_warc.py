@@ -6,12 +6,12 @@ from pathlib import Path
 
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
-from support_replica import run_crawl
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler import store
 from crawler.replica import serve_replica
 from crawler.warc import WarcRecorder
+from tests.support.replica import run_crawl
 
 CHANNEL = "lokerluarnegeri_demo"
 

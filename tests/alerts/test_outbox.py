@@ -11,7 +11,12 @@ from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
-from support_alerts import (
+
+from alerts.outbox import deliver, message_id_domain, queue_alerts, retry_delay
+from alerts.sink import MailSink
+from crawler import store
+from crawler.config import AlertConfig, SmtpConfig
+from tests.support.alerts import (
     NOW,
     RECIPIENTS,
     SENDER,
@@ -22,11 +27,6 @@ from support_alerts import (
     seed_flagged_post,
     wait_for_messages,
 )
-
-from alerts.outbox import deliver, message_id_domain, queue_alerts, retry_delay
-from alerts.sink import MailSink
-from crawler import store
-from crawler.config import AlertConfig, SmtpConfig
 
 ALERTS = AlertConfig(recipients=RECIPIENTS, language="id")
 

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
-from support_replica import make_spider, run_crawl
 
 from crawler import store
 from crawler.config import Source
@@ -19,6 +18,7 @@ from crawler.items import PostItem
 from crawler.pipelines import StorePipeline
 from crawler.replica import serve_replica
 from spiders.telegram import TelegramSpider
+from tests.support.replica import make_spider, run_crawl
 
 CHANNEL = "lokerluarnegeri_demo"
 
