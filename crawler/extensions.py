@@ -24,6 +24,17 @@ from crawler.warc import WARC_PATH_STAT
 
 log = logging.getLogger(__name__)
 
+# A close reason starting with this marks a run ``blocked`` (``PantauSpider.blocked``).
+BLOCKED_PREFIX = "blocked:"
+
+
+def run_status(reason: str) -> str:
+    """``ok`` for a finished crawl, ``blocked`` for a run a spider ended at a login wall,
+    checkpoint or rate-limit page (reason ``blocked: ...``), ``failed`` otherwise."""
+    if reason == "finished":
+        return "ok"
+    return "blocked" if reason.startswith(BLOCKED_PREFIX) else "failed"
+
 
 class RunRecorder:
     """Opens a ``runs`` row when the spider opens and closes it with the outcome."""
@@ -57,7 +68,7 @@ class RunRecorder:
         if self.db is None or self.run_id is None:
             return
         try:
-            status = "ok" if reason == "finished" else "failed"
+            status = run_status(reason)
             warc = self.stats.get_value(WARC_PATH_STAT)
             store.finish_run(self.db, self.run_id, status, reason, self.counts(), warc_path=warc)
             log.info("run %d ended %s (%s)", self.run_id, status, reason)

@@ -184,7 +184,7 @@ def finish_run(
     now: datetime | None = None,
     warc_path: str | None = None,
 ) -> None:
-    """Close a run with its status (``ok`` or ``failed``), reason, item counts and the
+    """Close a run with its status (``ok``, ``blocked`` or ``failed``), reason, item counts and the
     WARC file that recorded it."""
     finished = now_iso(now)
     with db.atomic():

@@ -3,7 +3,9 @@
 A spider takes ``base_url`` (where the site lives; tests point it at a loopback
 server) and ``max_pages``; it builds ``PostItem`` objects stamped with its platform
 and source; it ends a run it cannot do with ``fail(reason)`` (a ``CloseSpider`` that
-``RunRecorder`` records as a failed run); and, when the ``PANTAU_DB`` setting names the
+``RunRecorder`` records as a failed run), and a run stopped by a login wall, checkpoint,
+CAPTCHA or rate-limit page with ``blocked(reason, url)`` (recorded as ``blocked``: blocked
+is not empty); and, when the ``PANTAU_DB`` setting names the
 store, it stops paging back once a page holds a post stored by an earlier run.
 """
 
@@ -17,6 +19,7 @@ from scrapy.exceptions import CloseSpider
 from twisted.python.failure import Failure
 
 from crawler import store
+from crawler.extensions import BLOCKED_PREFIX
 from crawler.items import PostItem
 
 
@@ -72,6 +75,14 @@ class PantauSpider(scrapy.Spider):
         """Log ``reason`` (a sentence for the operator) and end the run as failed."""
         self.logger.error(reason)
         raise CloseSpider(reason=reason)
+
+    def blocked(self, reason: str, url: str) -> NoReturn:
+        """End the run as ``blocked`` (``reason`` names the wall, e.g. "login wall"); nothing
+        from the page that showed it may be stored as a post."""
+        message = f"{BLOCKED_PREFIX} {reason} at {url}"
+        self.logger.error(message)
+        self.count("blocked")
+        raise CloseSpider(reason=message)
 
     def on_fetch_error(self, failure: Failure) -> None:
         """Errback: a page that cannot be fetched ends the run as failed."""

@@ -13,7 +13,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler import store
 from crawler.config import Source
-from crawler.extensions import RunRecorder
+from crawler.extensions import RunRecorder, run_status
 from crawler.items import PostItem
 from crawler.pipelines import StorePipeline
 from crawler.replica import serve_replica
@@ -186,3 +186,16 @@ def test_crawl_of_channel_without_preview_fails_the_source(site: Any, db_path: P
     rows = stored(db_path, "SELECT last_status, last_error FROM sources")
     assert rows[0]["last_status"] == "failed"
     assert "has no public preview" in rows[0]["last_error"]
+
+
+@pytest.mark.parametrize(
+    ("reason", "status"),
+    [
+        ("finished", "ok"),
+        ("blocked: login wall at https://www.facebook.com/login", "blocked"),
+        ("Could not fetch http://127.0.0.1:1/s/x: Connection refused", "failed"),
+        ("shutdown", "failed"),
+    ],
+)
+def test_run_status_from_close_reason(reason: str, status: str) -> None:
+    assert run_status(reason) == status
