@@ -1,11 +1,17 @@
-"""The long-running service: each source crawled on its interval, then the stages.
+"""The long-running service and one cycle: what runs, and when.
 
-APScheduler runs one job per enabled source (its interval, with jitter so crawls do
-not line up, first run at start) and one delivery job that retries queued alerts.
-After a crawl the stages (classify, capture, alert) run under a lock, so two sources
+One **cycle** is the stage functions over the store, in order: ``classify_pending`` →
+``capture`` → ``queue_alerts`` → ``deliver`` (``process`` runs them all). Each picks up
+the rows the previous one finished, so the service, the demo and the tests drive the
+same code, and a crash anywhere is repaired by the next pass.
+
+The **service** (``Service``, ``run_service``): APScheduler runs one job per enabled
+source (its interval, with jitter so crawls do not line up, first run at start) and one
+delivery job that retries queued alerts. Each crawl is a ``scrapy crawl`` child process
+(``crawler.crawl.CrawlRunner``); after it the cycle runs under a lock, so two sources
 finishing together do not capture the same post twice. A source that fails is logged
-and recorded in its run; the others go on. SIGTERM or Ctrl-C stops the scheduler,
-asks running crawls to finish and returns.
+and recorded in its run; the others go on. SIGTERM or Ctrl-C stops the scheduler, asks
+running crawls to finish and returns.
 """
 
 from __future__ import annotations
@@ -13,21 +19,165 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from types import FrameType
+from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlite_utils import Database
 
-from alerts.outbox import deliver
+from alerts.outbox import DeliveryReport, deliver, queue_alerts
+from classifiers import classify, classify_many
+from classifiers.agencies import AgencyRegistry
+from classifiers.model import TextModel
+from classifiers.ocr import OcrError, ocr_image
+from classifiers.reposts import RepostIndex
+from classifiers.verdict import Verdict
 from crawler import store
 from crawler.config import Config, Source
 from crawler.crawl import CrawlRunner
-from crawler.stages import process
+from crawler.media import MediaError, fetch_image
+from evidence.capture import Capturer, capture_pending
 
 log = logging.getLogger("pantau.scheduler")
 
 DELIVERY_INTERVAL_MINUTES = 5
+
+# --- one cycle: the stages after crawling ----------------------------------------------
+
+# Reposts of one campaign come within weeks of each other; bounding the window keeps the
+# index rebuilt on each pass small after months of running.
+REPOST_WINDOW = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    classified: int
+    flagged: int
+    captured: int
+    queued: int
+    delivery: DeliveryReport
+    flagged_keys: tuple[str, ...] = field(default=())
+
+
+def read_posters(db: Database, keys: list[str], languages: str = "ind+eng") -> int:
+    """OCR the images of posts ``keys`` not read before; failures are kept as errors so
+    that a broken image is not fetched again on every pass."""
+    urls = store.images_without_text(db, keys)
+    for url in urls:
+        try:
+            text = ocr_image(fetch_image(url), languages=languages)
+            store.save_image_text(db, url, text)
+        except (MediaError, OcrError) as exc:
+            log.warning("poster %s: %s", url, exc)
+            store.save_image_text(db, url, "", error=str(exc))
+    return len(urls)
+
+
+def classify_pending(
+    db: Database, config: Config | None = None, *, model: Any = None, limit: int = 5000
+) -> tuple[int, list[str]]:
+    """OCR posters, classify new and changed posts, link their contacts and reposts;
+    return how many were classified, and the keys labelled suspicious. A post that cannot
+    be classified is logged and stays pending (see :func:`_verdicts`)."""
+    posts = list(store.posts_to_classify(db, limit))
+    if config is not None and config.classifier.ocr:
+        read_posters(db, [p["key"] for p in posts], config.classifier.ocr_languages)
+    recent = datetime.now(UTC) - REPOST_WINDOW
+    reposts = RepostIndex.rebuild(store.cluster_texts(db, since=recent)) if posts else None
+    registry = load_agencies(db) if posts else None
+    for post in posts:
+        post["images_text"] = store.images_text(db, post["images"])
+    classified, flagged = 0, []
+    for post, found in zip(posts, _verdicts(posts, model, registry), strict=True):
+        if found is None:
+            continue  # logged; the post stays pending and is tried again next pass
+        classified += 1
+        verdict = found.to_dict()
+        with db.atomic():
+            store.save_verdict(db, post["key"], verdict, post["content_hash"])
+            store.save_entities(db, post["key"], verdict["entities"])
+            if reposts is not None:
+                store.set_cluster(db, post["key"], reposts.add(post["key"], post["text"]))
+        if verdict["label"] == "suspicious":
+            flagged.append(post["key"])
+    return classified, flagged
+
+
+def _verdicts(
+    posts: list[dict[str, Any]], model: Any, registry: AgencyRegistry | None
+) -> list[Verdict | None]:
+    """Verdicts of ``posts`` in one batch. Post text is hostile: when the batch raises (a
+    classifier or model fault met on one post), the posts are classified one by one, so the
+    one that fails is logged with its key and left pending (None) while the others go on to
+    evidence and alerts."""
+    try:
+        return list(classify_many(posts, model=model, agencies=registry))
+    except Exception as exc:  # the post that raises is logged with its traceback below
+        log.warning("classifying %d posts at once failed (%s); one by one now", len(posts), exc)
+    return [_verdict_or_none(post, model, registry) for post in posts]
+
+
+def _verdict_or_none(
+    post: dict[str, Any], model: Any, registry: AgencyRegistry | None
+) -> Verdict | None:
+    try:
+        return classify(post, model=model, agencies=registry)
+    except Exception:
+        log.exception("post %s could not be classified; it stays pending", post["key"])
+        return None
+
+
+def load_agencies(db: Database) -> AgencyRegistry | None:
+    """The imported licensed-agency list, or None when none was imported."""
+    rows = store.agencies(db)
+    return AgencyRegistry.from_rows(rows) if rows else None
+
+
+def load_model(config: Config) -> TextModel | None:
+    """The configured learned model, or None for indicators only."""
+    path = config.classifier.model_path
+    return TextModel.load(path) if path is not None else None
+
+
+def capture(db: Database, config: Config, limit: int = 50) -> int:
+    """Capture evidence of flagged posts; the browser starts only when there is work."""
+    if not store.posts_to_capture(db, 1):
+        return 0
+    with Capturer(config.browser) as capturer:
+        return capture_pending(db, capturer, config.evidence_dir, limit=limit)
+
+
+def process(
+    db: Database,
+    config: Config,
+    *,
+    model: Any = None,
+    now: datetime | None = None,
+    ignore_backoff: bool = False,
+) -> CycleReport:
+    """Run every stage after crawling once."""
+    model = model if model is not None else load_model(config)
+    classified, flagged = classify_pending(db, config, model=model)
+    captured = capture(db, config)
+    queued = queue_alerts(db, config.alerts, config.smtp.sender, now=now)
+    report = deliver(db, config.smtp, now=now, ignore_backoff=ignore_backoff)
+    log.info(
+        "cycle: %d classified, %d flagged, %d captured, %d queued, %d sent, %d retried, %d failed",
+        classified,
+        len(flagged),
+        captured,
+        queued,
+        report.sent,
+        report.retried,
+        report.failed,
+    )
+    return CycleReport(classified, len(flagged), captured, queued, report, tuple(flagged))
+
+
+# --- the service -------------------------------------------------------------------------
 
 
 class Service:

@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import machine, write_section  # noqa: E402
-from crawler.replica import SAMPLE_SITE, serve_replica  # noqa: E402
+from pantau.replica import SAMPLE_SITE, serve_replica  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_SIZE = 20

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crawler.errors import PantauError
+from classifiers.errors import DatasetError
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +43,6 @@ DEFAULT_LABELS: Mapping[str, int | None] = {
     "fraud": 1,
     "legitimate": 0,
 }
-
-
-class DatasetError(PantauError):
-    """A labelled file cannot be read; carries the file and the 1-based line."""
-
-    def __init__(self, path: Path, line: int, problem: str) -> None:
-        super().__init__(f"{path}:{line}: {problem}")
-        self.path = path
-        self.line = line
-        self.problem = problem
 
 
 @dataclass(frozen=True)

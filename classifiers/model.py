@@ -54,7 +54,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
-from crawler.errors import PantauError
+from classifiers.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +66,6 @@ _P = np.uint64(0x100000001B3)  # odd multiplier: invertible modulo 2**64
 _P_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
-
-
-class ModelError(PantauError):
-    """A model file cannot be loaded or a model cannot be trained."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 import pytesseract
 from PIL import Image, UnidentifiedImageError
 
-from crawler.errors import PantauError
+from classifiers.errors import OcrError, TesseractMissingError
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +29,6 @@ MAX_PIXELS = 40_000_000  # ~ 8000 x 5000; larger posters are not ads, they are a
 MAX_SIDE = 4_000  # Tesseract gains nothing from more; time grows with the area
 _LANGUAGES = re.compile(r"^[a-z_]{3,}(\+[a-z_]{3,})*$")
 _CMD_LOCK = threading.Lock()  # pytesseract keeps the binary path in a module global
-
-
-class OcrError(PantauError):
-    """The image could not be read, or Tesseract failed or timed out."""
-
-
-class TesseractMissingError(OcrError):
-    """The Tesseract binary is not installed (or not where it was said to be)."""
 
 
 def ocr_image(

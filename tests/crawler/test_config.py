@@ -107,7 +107,7 @@ def test_command_prints_one_line_without_traceback(tmp_path: Path) -> None:
     path = tmp_path / "pantau.toml"
     path.write_text('[smtp]\nport = "lima"\n')
     result = subprocess.run(
-        [sys.executable, "-m", "crawler", "status", "--config", str(path)],
+        [sys.executable, "-m", "pantau", "status", "--config", str(path)],
         capture_output=True,
         text=True,
         check=False,

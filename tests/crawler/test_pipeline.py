@@ -16,7 +16,7 @@ from crawler.config import Source
 from crawler.extensions import RunRecorder, run_status
 from crawler.items import PostItem
 from crawler.pipelines import StorePipeline
-from crawler.replica import serve_replica
+from pantau.replica import serve_replica
 from spiders.telegram import TelegramSpider
 from tests.support.replica import make_spider, run_crawl
 

@@ -9,8 +9,8 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler import store
-from crawler.replica import serve_replica
 from crawler.warc import WarcRecorder
+from pantau.replica import serve_replica
 from tests.support.replica import run_crawl
 
 CHANNEL = "lokerluarnegeri_demo"

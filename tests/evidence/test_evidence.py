@@ -20,15 +20,9 @@ from sqlite_utils import Database
 from crawler import store
 from crawler.config import BrowserConfig, find_browser
 from crawler.errors import CaptureError, ConfigError
-from crawler.evidence import (
-    MANIFEST,
-    Capturer,
-    CaptureResult,
-    capture_pending,
-    safe_folder_name,
-    truncate_utf8,
-    verify_bundle,
-)
+from evidence.bundle import MANIFEST, safe_folder_name, truncate_utf8
+from evidence.capture import Capturer, CaptureResult, capture_pending
+from evidence.verify import verify_bundle
 from tests.support.http import Reply, closed_port_url, serve, silent_server
 
 AD_PAGE = b"""<!doctype html>

@@ -6,7 +6,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import main
+from pantau.cli import main
 
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -33,6 +33,6 @@ def test_design_commands_exist() -> None:
 
 def test_model_kinds_offered_are_the_models_kinds() -> None:
     from classifiers.model import KINDS
-    from crawler.cli import MODEL_KINDS
+    from pantau.commands.classify import MODEL_KINDS
 
     assert set(MODEL_KINDS) == set(KINDS)

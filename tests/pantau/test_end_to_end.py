@@ -22,7 +22,7 @@ import pytest
 
 from alerts.sink import MailSink
 from crawler import store
-from crawler.replica import serve_replica
+from pantau.replica import serve_replica
 
 pytestmark = pytest.mark.browser
 DEMO_CHANNEL = "lokerluarnegeri_demo"
@@ -32,7 +32,7 @@ def pantau(
     *args: str, env: dict[str, str] | None = None, timeout: float = 300, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "crawler", *args],
+        [sys.executable, "-m", "pantau", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
@@ -180,7 +180,7 @@ def test_service_runs_sources_survives_a_failing_one_and_stops_on_sigterm(tmp_pa
             "max_pages = 3\n"
         )
         service = subprocess.Popen(  # unbuffered, so select() sees every line as it is logged
-            [sys.executable, "-m", "crawler", "run", "--config", str(config)],
+            [sys.executable, "-m", "pantau", "run", "--config", str(config)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             bufsize=0,

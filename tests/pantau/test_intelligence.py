@@ -14,10 +14,10 @@ from sqlite_utils import Database
 from classifiers import classify, classify_many
 from classifiers.model import TextModel, train_model
 from crawler import store
-from crawler.cli import main
 from crawler.config import parse_config
-from crawler.replica import serve_replica
-from crawler.stages import REPOST_WINDOW, classify_pending, load_model
+from pantau.cli import main
+from pantau.replica import serve_replica
+from scheduler import REPOST_WINDOW, classify_pending, load_model
 
 KAMBOJA = (
     "Dibutuhkan admin CS online di Phnom Penh, Kamboja. Gaji 15jt, tanpa pengalaman, "

@@ -16,7 +16,7 @@ from scrapy.exceptions import CloseSpider
 
 from crawler import store
 from crawler.items import PostItem
-from crawler.replica import (
+from pantau.replica import (
     Channel,
     load_channel,
     render_channel_page,

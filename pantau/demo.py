@@ -17,8 +17,8 @@ from alerts.sink import MailSink
 from crawler import store
 from crawler.config import Config, SmtpConfig, Source
 from crawler.crawl import CrawlRunner
-from crawler.replica import serve_replica
-from crawler.stages import CycleReport, process
+from pantau.replica import serve_replica
+from scheduler import CycleReport, process
 
 DEMO_CHANNEL = "lokerluarnegeri_demo"
 

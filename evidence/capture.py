@@ -1,14 +1,9 @@
-"""Evidence capture: a page as it was, in a folder whose integrity can be checked later.
+"""Evidence capture with the system Chromium: a page as it was, written as a bundle.
 
-A *bundle* is one folder per capture holding ``screenshot.png`` (full page, height
-capped), ``page.html`` (the rendered DOM), ``page.txt`` (the visible text) and
-``manifest.json`` (URL, final URL, HTTP status, capture time, user agent, viewport,
-software versions and the SHA-256 of every other file). The database stores the
-SHA-256 of ``manifest.json`` itself, so a changed manifest is caught too.
-
-``Capturer`` launches the configured system Chromium once and opens a fresh context
-per capture; ``verify_bundle`` re-checks a bundle; ``capture_pending`` is the pipeline
-stage that captures every suspicious post still waiting for evidence.
+``Capturer`` launches the configured Chromium once and opens a fresh context per
+capture; ``capture_pending`` is the pipeline stage that captures every suspicious post
+still waiting for evidence. The bundle format is in ``evidence.bundle``; checking one
+is ``evidence.verify``.
 
 Posts arrive from hostile places, so only ``http``/``https`` URLs are opened, folder
 names derived from post keys are sanitised, and a bundle is never overwritten.
@@ -16,11 +11,8 @@ names derived from post keys are sanitised, and a bundle is never overwritten.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,14 +30,19 @@ from sqlite_utils import Database
 from crawler import store
 from crawler.config import BrowserConfig
 from crawler.errors import CaptureError, ConfigError
+from evidence.bundle import (
+    PAGE_HTML,
+    PAGE_TEXT,
+    SCREENSHOT,
+    holds_bundle,
+    new_bundle_folder,
+    safe_folder_name,
+    truncate_utf8,
+    write_bundle,
+)
 
 logger = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
-SCREENSHOT = "screenshot.png"
-PAGE_HTML = "page.html"
-PAGE_TEXT = "page.txt"
-BUNDLE_FORMAT = "pantau-evidence/1"
 
 # Chromium runs as root on a server without a display or outside network: no sandbox
 # (it refuses to start as root with one), no GPU, and none of its calls to Google hosts.
@@ -76,7 +73,6 @@ _VISIBLE_TEXT_JS = (
     "() => document.body ? document.body.innerText"
     " : (document.documentElement ? document.documentElement.textContent : '')"
 )
-_UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _utc_now() -> datetime:
@@ -210,7 +206,7 @@ class Capturer:
         Raises ``CaptureError`` for refused URLs, timeouts, network and write errors.
         """
         _check_url(url)
-        if (dest / MANIFEST).exists():
+        if holds_bundle(dest):
             raise CaptureError(url, f"{dest} already holds a bundle; evidence is never overwritten")
         snapshot = self._snapshot(url)
         try:
@@ -276,13 +272,10 @@ class Capturer:
         self, url: str, snapshot: _Snapshot, dest: Path, post_key: str | None
     ) -> CaptureResult:
         contents, truncated = self._file_contents(snapshot)
-        dest.mkdir(parents=True, exist_ok=True)
-        files = [_write_file(dest / name, data) for name, data in contents.items()]
-        manifest = self._manifest(url, snapshot, post_key, files, truncated)
-        data = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True).encode() + b"\n"
-        (dest / MANIFEST).write_bytes(data)
+        manifest = self._manifest(url, snapshot, post_key, truncated)
+        manifest_sha256 = write_bundle(dest, contents, manifest)
         logger.info("captured %s into %s (HTTP %s)", url, dest, snapshot.http_status)
-        return CaptureResult(dest, hashlib.sha256(data).hexdigest(), snapshot.final_url)
+        return CaptureResult(dest, manifest_sha256, snapshot.final_url)
 
     def _file_contents(self, snapshot: _Snapshot) -> tuple[dict[str, bytes], dict[str, int]]:
         """The bytes of each file, and the full size of each text that had to be cut."""
@@ -299,11 +292,9 @@ class Capturer:
         url: str,
         snapshot: _Snapshot,
         post_key: str | None,
-        files: list[dict[str, Any]],
         truncated: dict[str, int],
     ) -> dict[str, Any]:
         return {
-            "format": BUNDLE_FORMAT,
             "url": url,
             "final_url": snapshot.final_url,
             "http_status": snapshot.http_status,
@@ -312,52 +303,9 @@ class Capturer:
             "viewport": dict(self._viewport),
             "software": dict(self._software),
             "post_key": post_key,
-            "files": files,
             "truncated": truncated,
             "notes": snapshot.notes,
         }
-
-
-def truncate_utf8(text: str, limit: int) -> tuple[bytes, int]:
-    """``text`` as UTF-8, cut to at most ``limit`` bytes without splitting a character,
-    and its full encoded size (compare the two to know whether it was cut)."""
-    data = text.encode("utf-8", errors="replace")
-    if len(data) <= limit:
-        return data, len(data)
-    return data[:limit].decode("utf-8", errors="ignore").encode("utf-8"), len(data)
-
-
-def safe_folder_name(key: str, max_length: int = 80) -> str:
-    """A folder name for a post key that cannot escape its parent (no ``/``, no ``..``,
-    no leading dot) and stays distinct for keys that sanitise alike."""
-    digest = hashlib.sha256(key.encode("utf-8", errors="replace")).hexdigest()[:10]
-    readable = _UNSAFE_CHARS.sub("_", key).strip("._-")[:max_length] or "post"
-    return f"{readable}-{digest}"
-
-
-def verify_bundle(path: Path, expected_manifest_sha256: str | None = None) -> list[str]:
-    """Problems found in the bundle at ``path`` (its folder or its ``manifest.json``);
-    an empty list means every listed file is present and unchanged.
-
-    With ``expected_manifest_sha256`` (as stored in the database) a changed manifest is
-    reported too; without it, only the files the manifest lists can be checked.
-    """
-    folder = path.parent if path.name == MANIFEST and path.is_file() else path
-    try:
-        data = (folder / MANIFEST).read_bytes()
-        manifest = json.loads(data)
-    except (OSError, ValueError) as exc:
-        return [f"{MANIFEST}: unreadable ({exc})"]
-    problems = []
-    found = hashlib.sha256(data).hexdigest()
-    if expected_manifest_sha256 is not None and found != expected_manifest_sha256:
-        problems.append(_mismatch(MANIFEST, expected_manifest_sha256, found))
-    entries = manifest.get("files") if isinstance(manifest, dict) else None
-    if not isinstance(entries, list) or not entries:
-        return [*problems, f"{MANIFEST}: lists no files"]
-    for entry in entries:
-        problems.extend(_check_entry(folder, entry))
-    return problems
 
 
 def capture_pending(
@@ -373,7 +321,7 @@ def capture_pending(
     Returns the number captured."""
     captured = 0
     for post in store.posts_to_capture(db, limit):
-        dest = _new_bundle_folder(evidence_dir / safe_folder_name(post["key"]), clock())
+        dest = new_bundle_folder(evidence_dir / safe_folder_name(post["key"]), clock())
         captured += _capture_post(db, capturer, post, dest)
     return captured
 
@@ -390,42 +338,6 @@ def _capture_post(db: Database, capturer: Capturer, post: dict[str, Any], dest: 
         db, key, path=str(result.path), manifest_sha256=result.manifest_sha256, error=None
     )
     return 1
-
-
-def _new_bundle_folder(parent: Path, now: datetime) -> Path:
-    """``parent/<UTC timestamp>``, with a suffix if a capture already used that second."""
-    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    candidate, number = parent / stamp, 1
-    while candidate.exists():
-        number += 1
-        candidate = parent / f"{stamp}-{number}"
-    return candidate
-
-
-def _check_entry(folder: Path, entry: Any) -> list[str]:
-    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-        return [f"{MANIFEST}: malformed file entry {entry!r}"]
-    name, expected = entry["name"], entry.get("sha256")
-    # A tampered manifest must not make us read files outside the bundle.
-    if name in ("", ".", "..", MANIFEST) or "/" in name or "\\" in name:
-        return [f"{name}: not a plain file name inside the bundle"]
-    try:
-        with open(folder / name, "rb") as handle:
-            found = hashlib.file_digest(handle, "sha256").hexdigest()
-    except FileNotFoundError:
-        return [f"{name}: missing"]
-    except OSError as exc:
-        return [f"{name}: unreadable ({exc})"]
-    return [] if found == expected else [_mismatch(name, str(expected), found)]
-
-
-def _mismatch(name: str, expected: str, found: str) -> str:
-    return f"{name}: SHA-256 mismatch (expected {expected}, found {found})"
-
-
-def _write_file(path: Path, data: bytes) -> dict[str, Any]:
-    path.write_bytes(data)
-    return {"name": path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
 
 
 def _check_url(url: str) -> None:

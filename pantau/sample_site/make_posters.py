@@ -1,6 +1,6 @@
 """Draw the replica channel's small PNG posters into ``img/`` (run once; needs Pillow).
 
-    .venv/bin/python crawler/sample_site/make_posters.py
+    .venv/bin/python pantau/sample_site/make_posters.py
 
 The posters carry Indonesian job-ad text in large plain type so that OCR can read
 them. Pillow is only needed to regenerate them; the PNGs are committed.

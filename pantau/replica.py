@@ -1,6 +1,6 @@
 """A replica of Telegram's public channel preview, served on 127.0.0.1.
 
-The bundled sample channel (``crawler/sample_site/posts.toml``, Indonesian sample posts
+The bundled sample channel (``pantau/sample_site/posts.toml``, Indonesian sample posts
 written for Pantau, posters in ``sample_site/img``) is rendered in the markup of
 ``t.me/s/<channel>``: same classes, nesting and attributes as the real pages, our own
 content. The demo crawls it and the tests use it, so nothing leaves the machine.
@@ -426,7 +426,7 @@ def serve_replica(
 
 
 def main() -> None:
-    """Serve the sample channel until Ctrl-C (``python -m crawler.replica``)."""
+    """Serve the sample channel until Ctrl-C (``python -m pantau.replica``)."""
     logging.basicConfig(level=logging.INFO)
     with serve_replica(port=8765) as site:
         print(f"Sample channel: {site.base_url}/s/{site.channel.name}  (Ctrl-C stops)")

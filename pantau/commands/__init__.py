@@ -1,0 +1,1 @@
+"""The ``pantau`` subcommands, one module per group."""
