@@ -16,6 +16,7 @@ running crawls to finish and returns.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -28,6 +29,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlite_utils import Database
 
+from alerts.admin import tell_admins
 from alerts.outbox import DeliveryReport, deliver, queue_alerts
 from classifiers import classify, classify_many
 from classifiers.agencies import AgencyRegistry
@@ -38,12 +40,16 @@ from classifiers.verdict import Verdict
 from crawler import store
 from crawler.config import Config, Source
 from crawler.crawl import CrawlRunner
+from crawler.health import assess, serve_health
 from crawler.media import MediaError, fetch_image
+from crawler.retention import apply_retention
 from evidence.capture import Capturer, capture_pending
 
 log = logging.getLogger("pantau.scheduler")
 
 DELIVERY_INTERVAL_MINUTES = 5
+HEALTH_INTERVAL_MINUTES = 5
+RETENTION_INTERVAL_HOURS = 24
 
 # --- one cycle: the stages after crawling ----------------------------------------------
 
@@ -177,6 +183,19 @@ def process(
     return CycleReport(classified, len(flagged), captured, queued, report, tuple(flagged))
 
 
+def watch_health(db: Database, config: Config, now: datetime | None = None) -> int:
+    """Assess health, record which problems started and ended, and tell the
+    administrators about the changes in one email; return how many problems are open."""
+    problems = assess(db, config, now)
+    opened, closed = store.sync_problems(db, [p.to_dict() for p in problems], now)
+    if opened or closed:
+        log.warning("health: %d problem(s) started, %d ended", opened, closed)
+    for problem in problems:
+        log.debug("health problem: %s", problem.message)
+    tell_admins(db, config, now)
+    return len(problems)
+
+
 # --- the service -------------------------------------------------------------------------
 
 
@@ -187,6 +206,7 @@ class Service:
         self.config = config
         self.crawls = CrawlRunner(config)
         self._stage_lock = threading.Lock()
+        self._health_lock = threading.Lock()
         self.scheduler = BlockingScheduler(timezone=UTC)
 
     def add_jobs(self) -> None:
@@ -217,6 +237,23 @@ class Service:
             max_instances=1,
             coalesce=True,
         )
+        self.scheduler.add_job(
+            self.check_health,
+            IntervalTrigger(minutes=HEALTH_INTERVAL_MINUTES, timezone=UTC),
+            id="health",
+            name="health check",
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.add_job(
+            self.apply_retention,
+            IntervalTrigger(hours=RETENTION_INTERVAL_HOURS, timezone=UTC),
+            id="retention",
+            name="retention",
+            next_run_time=start,
+            max_instances=1,
+            coalesce=True,
+        )
 
     def run_source(self, source: Source) -> None:
         """One job: crawl, then the stages. Never raises, so one source cannot stop others."""
@@ -233,6 +270,22 @@ class Service:
             self.run_stages()
         except Exception:
             log.exception("source %s: the job failed", source.name)
+        self.check_health()
+
+    def check_health(self) -> None:
+        """Assess health and tell the administrators of changes; never raises."""
+        try:
+            with self._health_lock, store.connect(self.config.db_path) as db:
+                watch_health(db, self.config)
+        except Exception:
+            log.exception("health check failed")
+
+    def apply_retention(self) -> None:
+        try:
+            with self._stage_lock, store.connect(self.config.db_path) as db:
+                apply_retention(db, self.config)
+        except Exception:
+            log.exception("retention job failed")
 
     def run_stages(self) -> None:
         with self._stage_lock, store.connect(self.config.db_path) as db:
@@ -257,8 +310,16 @@ class Service:
         self.add_jobs()
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
-        self.scheduler.start()
+        with self._health_endpoint():
+            self.scheduler.start()
         log.info("pantau stopped")
+
+    def _health_endpoint(self) -> contextlib.AbstractContextManager[object]:
+        address = self.config.health.listen_address
+        if address is None:
+            return contextlib.nullcontext()
+        log.info("health endpoint: http://%s:%d/healthz and /metrics", *address)
+        return serve_health(self.config, address)
 
     def stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         log.info("stopping (signal %s): finishing running jobs", signum)

@@ -35,6 +35,14 @@ SETTINGS: dict[str, str] = {
     "classifier.model_path": "A model made by `pantau train`, blended with the indicators.",
     "classifier.ocr": "Read the text of attached images (posters) with Tesseract.",
     "classifier.ocr_languages": "Tesseract languages for posters.",
+    "health.admin_recipients": "Administrators' email addresses for health and recovery emails.",
+    "health.failure_streak": "Failed runs in a row that make a source unhealthy.",
+    "health.zero_item_runs": "Runs in a row without posts, where posts were usual, that raise it.",
+    "health.stuck_minutes": "Age of unfinished work (a run, a pending stage) that counts as stuck.",
+    "health.min_free_mb": "Free disk space in the data folder below which health complains.",
+    "health.listen": "Address for /healthz and /metrics (host:port); empty to serve none.",
+    "retention.warc_days": "Days to keep the WARC record of each crawl run; 0 keeps them.",
+    "retention.post_days": "Days to keep posts that were never suspicious; 0 keeps them.",
     "sources[].name": "Unique name of a watched source.",
     "sources[].spider": "Spider that crawls it (for example telegram).",
     "sources[].args": "Spider arguments (telegram: channel, max_pages, base_url).",
@@ -57,6 +65,7 @@ REQUIRED_ARGS = {"telegram": ("channel",)}
 LANGUAGES = ("id", "en")
 SECURITY = ("none", "starttls", "ssl")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_LISTEN = re.compile(r"(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _BROWSER_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 
@@ -92,6 +101,30 @@ class ClassifierConfig:
 
 
 @dataclass(frozen=True)
+class HealthConfig:
+    admin_recipients: tuple[str, ...] = ()
+    failure_streak: int = 3
+    zero_item_runs: int = 3
+    stuck_minutes: float = 120.0
+    min_free_mb: float = 1024.0
+    listen: str = ""
+
+    @property
+    def listen_address(self) -> tuple[str, int] | None:
+        """``(host, port)`` of the health endpoint, or None when it is off."""
+        if not self.listen:
+            return None
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
+@dataclass(frozen=True)
+class RetentionConfig:
+    warc_days: int = 90
+    post_days: int = 0
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     spider: str
@@ -109,6 +142,8 @@ class Config:
     alerts: AlertConfig
     classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
     sources: tuple[Source, ...] = ()
+    health: HealthConfig = field(default_factory=HealthConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
 
     @property
     def db_path(self) -> Path:
@@ -136,7 +171,11 @@ def load_config(path: str | Path | None, env: Mapping[str, str]) -> Config:
 
 def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     """Validate a parsed TOML document plus environment overrides into a ``Config``."""
-    _check_keys("", raw, {"data_dir", "browser", "smtp", "alerts", "classifier", "sources"})
+    _check_keys(
+        "",
+        raw,
+        {"data_dir", "browser", "smtp", "alerts", "classifier", "sources", "health", "retention"},
+    )
     data_dir = env.get("PANTAU_DATA_DIR") or _str(raw, "data_dir", "pantau-data")
     return Config(
         data_dir=Path(data_dir).expanduser().absolute(),
@@ -145,6 +184,8 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         alerts=_alerts(_table(raw, "alerts")),
         classifier=_classifier(_table(raw, "classifier")),
         sources=_sources(raw.get("sources", [])),
+        health=_health(_table(raw, "health")),
+        retention=_retention(_table(raw, "retention")),
     )
 
 
@@ -223,6 +264,47 @@ def _classifier(raw: Mapping[str, Any]) -> ClassifierConfig:
         ocr=ocr,
         ocr_languages=languages,
     )
+
+
+def _health(raw: Mapping[str, Any]) -> HealthConfig:
+    _check_keys("health.", raw, set(HealthConfig.__dataclass_fields__))
+    admins = _addresses(raw, "admin_recipients", [], prefix="health.")
+    listen = _str(raw, "listen", "", prefix="health.")
+    if listen and not _LISTEN.fullmatch(listen):
+        raise ConfigError(
+            "health.listen", f"expected host:port such as 127.0.0.1:9108, not {listen!r}"
+        )
+    if listen and not 1 <= int(listen.rpartition(":")[2]) <= 65535:
+        raise ConfigError("health.listen", f"port must be between 1 and 65535, not {listen!r}")
+    return HealthConfig(
+        admin_recipients=admins,
+        failure_streak=int(_number(raw, "failure_streak", 3, 1, 100, "health.", integer=True)),
+        zero_item_runs=int(_number(raw, "zero_item_runs", 3, 1, 100, "health.", integer=True)),
+        stuck_minutes=_number(raw, "stuck_minutes", 120.0, 1, 7 * 24 * 60, "health."),
+        min_free_mb=_number(raw, "min_free_mb", 1024.0, 0, 10**9, "health."),
+        listen=listen,
+    )
+
+
+def _retention(raw: Mapping[str, Any]) -> RetentionConfig:
+    _check_keys("retention.", raw, set(RetentionConfig.__dataclass_fields__))
+    return RetentionConfig(
+        warc_days=int(_number(raw, "warc_days", 90, 0, 36500, "retention.", integer=True)),
+        post_days=int(_number(raw, "post_days", 0, 0, 36500, "retention.", integer=True)),
+    )
+
+
+def _addresses(
+    raw: Mapping[str, Any], key: str, default: list[str], prefix: str
+) -> tuple[str, ...]:
+    """A list of email addresses, one per entry."""
+    values = raw.get(key, default)
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ConfigError(prefix + key, "must be a list of email addresses")
+    for address in values:
+        if not _EMAIL.match(address):
+            raise ConfigError(prefix + key, f"not an email address: {address!r}")
+    return tuple(values)
 
 
 def _sources(raw: Any) -> tuple[Source, ...]:

@@ -124,6 +124,26 @@ def m003_run_warc(db: Database) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN warc_path TEXT")
 
 
+@migrations()
+def m004_health(db: Database) -> None:
+    """Health problems the service found (a failing source, stuck work, low disk): one row
+    per episode, from the check that opened it to the one that saw it gone, with whether
+    the administrators were told of each end."""
+    db.executescript(
+        """
+        CREATE TABLE health_problems (
+            id INTEGER PRIMARY KEY, key TEXT NOT NULL, source TEXT, kind TEXT NOT NULL,
+            message TEXT NOT NULL, opened_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
+            closed_at TEXT, told_opened INTEGER NOT NULL DEFAULT 0,
+            told_closed INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE UNIQUE INDEX health_problems_open ON health_problems (key)
+            WHERE closed_at IS NULL;
+        CREATE INDEX runs_source ON runs (source, id);
+        """
+    )
+
+
 def open_store(path: str | Path) -> Database:
     """Open (creating if needed) the database at ``path``, in WAL mode, migrated."""
     path = Path(path)
@@ -699,3 +719,161 @@ def status_counts(db: Database) -> dict[str, Any]:
         "alerts": alerts,
         "sources": list(db.query("SELECT * FROM sources ORDER BY name")),
     }
+
+
+# Health -------------------------------------------------------------------------------
+
+
+def recent_runs(db: Database, source: str, limit: int) -> list[dict[str, Any]]:
+    """The last ``limit`` finished runs of ``source``, newest first."""
+    return list(
+        db.query(
+            "SELECT * FROM runs WHERE source = ? AND status != 'running' ORDER BY id DESC LIMIT ?",
+            [source, limit],
+        )
+    )
+
+
+def runs_started_before(db: Database, started_before: datetime) -> list[dict[str, Any]]:
+    """Runs still marked running that started before ``started_before``."""
+    return list(
+        db.query(
+            "SELECT * FROM runs WHERE status = 'running' AND started_at < ? ORDER BY id",
+            [now_iso(started_before)],
+        )
+    )
+
+
+def oldest_pending(db: Database) -> dict[str, str | None]:
+    """When the oldest piece of unfinished work of each stage arrived: posts waiting to
+    be classified, suspicious posts waiting for evidence, alerts waiting to be sent."""
+    fp = _FALSE_POSITIVE.format(col="verdicts.post_key")
+    queries = {
+        "classify": "SELECT min(posts.first_seen_at) AS t FROM posts LEFT JOIN verdicts "
+        "ON verdicts.post_key = posts.key WHERE verdicts.post_key IS NULL",
+        "capture": "SELECT min(verdicts.classified_at) AS t FROM verdicts LEFT JOIN evidence "
+        "ON evidence.post_key = verdicts.post_key WHERE verdicts.label = 'suspicious' "
+        f"AND NOT {fp} AND (evidence.post_key IS NULL OR "
+        f"(evidence.status = 'failed' AND evidence.attempts < {MAX_CAPTURE_ATTEMPTS}))",
+        "deliver": f"SELECT min(created_at) AS t FROM alerts WHERE status = '{ALERT_QUEUED}'",
+    }
+    return {stage: next(iter(db.query(sql)))["t"] for stage, sql in queries.items()}
+
+
+def open_problems(db: Database) -> list[dict[str, Any]]:
+    """Health problems not yet seen gone, oldest first."""
+    return list(db.query("SELECT * FROM health_problems WHERE closed_at IS NULL ORDER BY id"))
+
+
+def sync_problems(
+    db: Database, found: list[Mapping[str, Any]], now: datetime | None = None
+) -> tuple[int, int]:
+    """Make the open problems those in ``found`` (each with key, source, kind, message):
+    new ones are opened, gone ones closed, the rest get their message and time refreshed.
+    Returns how many were opened and closed."""
+    stamp = now_iso(now)
+    keys = {problem["key"] for problem in found}
+    with db.atomic():
+        before = {row["key"] for row in open_problems(db)}
+        for problem in found:
+            db.execute(
+                "INSERT INTO health_problems (key, source, kind, message, opened_at, "
+                "last_seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) WHERE closed_at IS "
+                "NULL DO UPDATE SET message = excluded.message, "
+                "last_seen_at = excluded.last_seen_at",
+                [
+                    problem["key"],
+                    problem.get("source"),
+                    problem["kind"],
+                    problem["message"],
+                    stamp,
+                    stamp,
+                ],
+            )
+        gone = sorted(before - keys)
+        for key in gone:
+            db.execute(
+                "UPDATE health_problems SET closed_at = ? WHERE key = ? AND closed_at IS NULL",
+                [stamp, key],
+            )
+    return len(keys - before), len(gone)
+
+
+def problems_to_tell(db: Database) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Problems whose start, and problems whose end, the administrators were not told of.
+    A problem that began and ended between two emails is not told at all."""
+    opened = list(
+        db.query(
+            "SELECT * FROM health_problems WHERE told_opened = 0 AND closed_at IS NULL ORDER BY id"
+        )
+    )
+    closed = list(
+        db.query(
+            "SELECT * FROM health_problems WHERE told_opened = 1 AND told_closed = 0 "
+            "AND closed_at IS NOT NULL ORDER BY id"
+        )
+    )
+    return opened, closed
+
+
+def mark_problems_told(db: Database, ids: list[int]) -> None:
+    """Record that the administrators were told of the current state of problems ``ids``;
+    problems that ended before anyone was told are settled too."""
+    with db.atomic():
+        for problem_id in ids:
+            db.execute(
+                "UPDATE health_problems SET told_opened = 1, "
+                "told_closed = (closed_at IS NOT NULL) WHERE id = ?",
+                [problem_id],
+            )
+        db.execute(
+            "UPDATE health_problems SET told_opened = 1, told_closed = 1 "
+            "WHERE told_opened = 0 AND closed_at IS NOT NULL"
+        )
+
+
+def expired_warc_runs(db: Database, before: datetime) -> list[dict[str, Any]]:
+    """Runs finished before ``before`` whose WARC file is still recorded."""
+    return list(
+        db.query(
+            "SELECT id, warc_path FROM runs WHERE warc_path IS NOT NULL AND finished_at < ?",
+            [now_iso(before)],
+        )
+    )
+
+
+def forget_warc(db: Database, run_id: int) -> None:
+    db.execute("UPDATE runs SET warc_path = NULL WHERE id = ?", [run_id])
+
+
+def delete_old_quiet_posts(db: Database, before: datetime) -> int:
+    """Delete posts last seen before ``before`` that were classified and never
+    suspicious, never reviewed and never alerted, with their entity links; return how many."""
+    condition = (
+        "posts.last_seen_at < ? AND EXISTS (SELECT 1 FROM verdicts v WHERE v.post_key = "
+        "posts.key AND v.label = 'not_suspicious') AND NOT EXISTS (SELECT 1 FROM alerts a "
+        "WHERE a.post_key = posts.key) AND NOT EXISTS (SELECT 1 FROM reviews r WHERE "
+        "r.post_key = posts.key) AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.post_key = "
+        "posts.key)"
+    )
+    stamp = now_iso(before)
+    with db.atomic():
+        keys = [row["key"] for row in db.query(f"SELECT key FROM posts WHERE {condition}", [stamp])]
+        for key in keys:
+            db.execute("DELETE FROM post_entities WHERE post_key = ?", [key])
+            db.execute("DELETE FROM verdicts WHERE post_key = ?", [key])
+            db.execute("DELETE FROM posts WHERE key = ?", [key])
+    return len(keys)
+
+
+def move_evidence_paths(db: Database, old_root: str, new_root: str) -> int:
+    """Point evidence rows under ``old_root`` at the same bundles under ``new_root``
+    (after a restore into another data folder); return how many moved."""
+    if old_root == new_root:
+        return 0
+    prefix = old_root.rstrip("/") + "/"
+    cursor = db.execute(
+        "UPDATE evidence SET path = ? || substr(path, ?) WHERE substr(path, 1, ?) = ?",
+        [new_root.rstrip("/") + "/", len(prefix) + 1, len(prefix), prefix],
+    )
+    return cursor.rowcount

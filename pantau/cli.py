@@ -16,7 +16,7 @@ import click
 
 from classifiers.errors import ClassifierError
 from crawler.errors import ConfigError, PantauError
-from pantau.commands import agencies, classify, evidence, review, service
+from pantau.commands import agencies, backup, classify, evidence, review, service
 
 
 class PantauGroup(click.Group):
@@ -58,5 +58,7 @@ for command in (
     service.status,
     agencies.agencies,
     review.review,
+    backup.backup,
+    backup.restore,
 ):
     main.add_command(command)

@@ -10,6 +10,7 @@ import click
 
 from crawler import store
 from crawler.errors import ConfigError
+from crawler.health import assess
 from pantau.options import config_option, get_config, setup_logging
 
 
@@ -102,7 +103,9 @@ def deliver(config_path: str | None) -> None:
 @click.command()
 @config_option
 def status(config_path: str | None) -> None:
-    """Show sources, their last run, and counts of posts, flags, evidence and alerts.
+    """Show sources, their last run, counts of posts, flags, evidence and alerts, and
+    health problems (a blocked, failing or silent source, stuck work, low disk). Exits 1
+    when there is a problem, so monitoring can run it.
 
     \b
     Example:
@@ -111,6 +114,7 @@ def status(config_path: str | None) -> None:
     config = get_config(config_path)
     with store.connect(config.db_path) as db:
         counts = store.status_counts(db)
+        problems = assess(db, config)
     click.echo(f"database: {config.db_path}")
     for source in counts["sources"]:
         error = f" — {source['last_error']}" if source["last_error"] else ""
@@ -123,3 +127,8 @@ def status(config_path: str | None) -> None:
         f"evidence {counts['evidence']}, alerts "
         + (", ".join(f"{n} {state}" for state, n in sorted(counts["alerts"].items())) or "none")
     )
+    click.echo(f"health: {'ok' if not problems else f'{len(problems)} problem(s)'}")
+    for problem in problems:
+        click.echo(f"  {problem.kind}: {problem.message}")
+    if problems:
+        sys.exit(1)
