@@ -117,106 +117,129 @@ TARGET = {
 # --------------------------------------------------------------------------- slot pools
 # Every name, company, outlet and number below is invented for this corpus.
 
-FIRST_F = (
+
+def _split(text: str, sep: str | None = None) -> list[str]:
+    return text.split(sep)
+
+
+FIRST_F = _split(
     "Rina Sari Dewi Wulan Fitri Yanti Lestari Nurul Ayu Indah Ratna Mega Siska Tuti Eka Novi "
     "Ani Desi Rosa Maya Lilis Intan Putri Citra Yuli Heni Kiki Tari Vina Nining Suryani Imas"
-).split()
-FIRST_M = (
+)
+FIRST_M = _split(
     "Budi Agus Joko Rudi Dedi Andi Hendra Yusuf Rahmat Wahyu Eko Fajar Dimas Bayu Arif Slamet "
     "Teguh Iwan Anton Rizki Dani Hadi Ilham Gilang Yoga Asep Ujang Taufik Irfan Bambang"
-).split()
-LAST = (
+)
+LAST = _split(
     "Saputra Wijaya Kurniawan Hidayat Santoso Pratama Susanto Setiawan Nugroho Lubis Siregar "
     "Simanjuntak Manurung Wulandari Rahayu Handayani Permatasari Purba Tampubolon Mahendra "
     "Prasetyo Halim Maulana Firmansyah Ramadhani Kusuma Nainggolan Sembiring Ginting Tanjung"
-).split()
-INITIALS = "AS RW MH DK SN YP HT IR FK BS LM JR TW NA".split()
-CO_A = (
+)
+INITIALS = _split("AS RW MH DK SN YP HT IR FK BS LM JR TW NA")
+CO_A = _split(
     "Bina Cahaya Mitra Karya Sinar Global Surya Prima Jaya Dwi Tri Mega Anugerah Berkah Citra "
     "Duta Gemilang Harapan Insan Lintas Mandala Nusa Pilar Restu Samudra Tunas Wahana"
-).split()
-CO_B = (
+)
+CO_B = _split(
     "Sejahtera Mandiri Abadi Utama Perkasa Makmur Sentosa Lestari Bersama Nusantara Persada "
     "Raya Gemilang Mulia Sukses Buana Kencana Insani Dirgantara Selaras"
-).split()
-FOREIGN_CO_A = (
+)
+FOREIGN_CO_A = _split(
     "Golden Lotus|Mekong Star|Royal Dragon|Jinbei|Bright Future|Silver Bay|Kingfisher|Lucky Seven|"
-    "Phoenix Crown|Grand Orient|Blue Harbor|Apex Digital|Skyline|Heng Li|Tianyu|Sunrise River"
-).split("|")
-FOREIGN_CO_B = (
+    "Phoenix Crown|Grand Orient|Blue Harbor|Apex Digital|Skyline|Heng Li|Tianyu|Sunrise River",
+    "|",
+)
+FOREIGN_CO_B = _split(
     "Technology Co., Ltd|Group|Entertainment|Investment Co., Ltd|Digital Services|Holdings|"
-    "Network Technology|Trading Co., Ltd|International"
-).split("|")
-OUTLETS = (
+    "Network Technology|Trading Co., Ltd|International",
+    "|",
+)
+OUTLETS = _split(
     "Warta Nusa|Kabar Timur|SuaraBatas.com|Harian Pelita Rakyat|Lintas Pantura|Detik Daerah|"
     "Borneo Pos|Tribun Pesisir|Radar Selatan|Sinar Flores|Medan Kini|JatimSatu|Nusa Kini|"
-    "Kupang Terkini|Berita Priangan|Kalbar Update"
-).split("|")
-CITY_ID = (
+    "Kupang Terkini|Berita Priangan|Kalbar Update",
+    "|",
+)
+CITY_ID = _split(
     "Indramayu|Cirebon|Cianjur|Sukabumi|Banyuwangi|Blitar|Tulungagung|Ponorogo|Kendal|Cilacap|"
     "Lombok Timur|Lombok Tengah|Kupang|Medan|Pematangsiantar|Tanjungpinang|Batam|Makassar|"
-    "Manado|Bitung|Karawang|Subang|Brebes|Tegal|Jember|Malang|Pontianak|Nunukan|Sumbawa|Ende"
-).split("|")
-PROVINCE = (
-    "Jawa Barat|Jawa Tengah|Jawa Timur|NTB|NTT|Sumatera Utara|Kepulauan Riau|Sulawesi Utara|"
-    "Sulawesi Selatan|Kalimantan Barat|Kalimantan Utara|Lampung"
-).split("|")
-VILLAGE = (
-    "Sukamaju|Karanganyar|Sidomulyo|Mekarsari|Tanjungsari|Wonorejo|Sumberagung|Cikadu|Pringgasela|"
-    "Oebelo|Bantarsari|Kedungjaya|Lamalera|Pasirwangi|Tegalrejo"
-).split("|")
-DOMESTIC_CITY = (
-    "Cikarang|Bekasi|Karawang|Surabaya|Sidoarjo|Semarang|Tangerang|Batam|Bandung|Purwakarta|"
-    "Gresik|Pasuruan|Cileungsi|Serang|Medan|Balikpapan"
-).split("|")
-SCAM_DEST = (
-    "Kamboja|Kamboja|Phnom Penh|Sihanoukville|Bavet|Myanmar|Myawaddy|Laos|Thailand|Bangkok|"
-    "Mae Sot|Filipina|Manila|Poipet"
-).split("|")
-MEKONG = "Kamboja|Myanmar|Laos|Thailand|Kamboja|Vietnam perbatasan".split("|")
-SCAM_DEST_EN = "Cambodia|Phnom Penh|Sihanoukville|Myanmar|Laos|Bangkok|Manila|Bavet|Poipet".split(
-    "|"
+    "Manado|Bitung|Karawang|Subang|Brebes|Tegal|Jember|Malang|Pontianak|Nunukan|Sumbawa|Ende",
+    "|",
 )
-MIDEAST = (
+PROVINCE = _split(
+    "Jawa Barat|Jawa Tengah|Jawa Timur|NTB|NTT|Sumatera Utara|Kepulauan Riau|Sulawesi Utara|"
+    "Sulawesi Selatan|Kalimantan Barat|Kalimantan Utara|Lampung",
+    "|",
+)
+VILLAGE = _split(
+    "Sukamaju|Karanganyar|Sidomulyo|Mekarsari|Tanjungsari|Wonorejo|Sumberagung|Cikadu|Pringgasela|"
+    "Oebelo|Bantarsari|Kedungjaya|Lamalera|Pasirwangi|Tegalrejo",
+    "|",
+)
+DOMESTIC_CITY = _split(
+    "Cikarang|Bekasi|Karawang|Surabaya|Sidoarjo|Semarang|Tangerang|Batam|Bandung|Purwakarta|"
+    "Gresik|Pasuruan|Cileungsi|Serang|Medan|Balikpapan",
+    "|",
+)
+SCAM_DEST = _split(
+    "Kamboja|Kamboja|Phnom Penh|Sihanoukville|Bavet|Myanmar|Myawaddy|Laos|Thailand|Bangkok|"
+    "Mae Sot|Filipina|Manila|Poipet",
+    "|",
+)
+MEKONG = _split("Kamboja|Myanmar|Laos|Thailand|Kamboja|Vietnam perbatasan", "|")
+SCAM_DEST_EN = _split(
+    "Cambodia|Phnom Penh|Sihanoukville|Myanmar|Laos|Bangkok|Manila|Bavet|Poipet", "|"
+)
+MIDEAST = _split(
     "Arab Saudi|Saudi|Riyadh|Jeddah|Dubai|Abu Dhabi|UEA|Qatar|Doha|Kuwait|Oman|Bahrain|Yordania|"
-    "Mesir|Irak|Erbil|Lebanon|Suriah|Maroko|Aljazair"
-).split("|")
-FEE_DEST = (
+    "Mesir|Irak|Erbil|Lebanon|Suriah|Maroko|Aljazair",
+    "|",
+)
+FEE_DEST = _split(
     "Malaysia|Taiwan|Korea|Jepang|Polandia|Hongkong|Singapura|Jerman|Belanda|Australia|Ceko|"
-    "Rumania|Turki|Selandia Baru|Kanada|Hungaria"
-).split("|")
-FEE_DEST_EN = "Poland|Japan|Korea|Taiwan|Romania|Czech Republic|Canada|Australia|Germany".split("|")
-MY_PLACES = (
-    "Johor|Sabah|Sarawak|Kuching|Tawau|Selangor|Pahang|Kedah|Penang|Kuala Lumpur|Miri|Sandakan"
-).split("|")
-SCAM_JOB = (
+    "Rumania|Turki|Selandia Baru|Kanada|Hungaria",
+    "|",
+)
+FEE_DEST_EN = _split(
+    "Poland|Japan|Korea|Taiwan|Romania|Czech Republic|Canada|Australia|Germany", "|"
+)
+MY_PLACES = _split(
+    "Johor|Sabah|Sarawak|Kuching|Tawau|Selangor|Pahang|Kedah|Penang|Kuala Lumpur|Miri|Sandakan", "|"
+)
+SCAM_JOB = _split(
     "admin|admin CS|customer service|operator|marketing online|telemarketing|admin sosmed|"
     "CS chat|admin game|typing|data entry|operator komputer|staf kantor|admin live chat|"
-    "admin website|tim marketing"
-).split("|")
-SCAM_JOB_EN = (
+    "admin website|tim marketing",
+    "|",
+)
+SCAM_JOB_EN = _split(
     "customer service|admin staff|data entry|chat operator|online marketing|typist|call center "
-    "agent|social media admin|office staff"
-).split("|")
-DOM_JOB = (
+    "agent|social media admin|office staff",
+    "|",
+)
+DOM_JOB = _split(
     "ART|PRT|pembantu rumah tangga|babysitter|pengasuh anak|perawat lansia|sopir pribadi|"
-    "TKW|PLRT|penjaga jompo|juru masak rumah"
-).split("|")
-FACTORY_JOB = (
+    "TKW|PLRT|penjaga jompo|juru masak rumah",
+    "|",
+)
+FACTORY_JOB = _split(
     "operator pabrik|buruh sawit|pemanen sawit|pekerja ladang|operator produksi|kilang|"
-    "pekerja kebun|helper gudang|tukang las|buruh bangunan"
-).split("|")
-FLAGS_SCAM = "🇰🇭 🇲🇲 🇱🇦 🇹🇭 🇵🇭".split()
-FLAGS_ME = "🇸🇦 🇦🇪 🇶🇦 🇰🇼 🇴🇲 🇧🇭 🇯🇴".split()
-FLAGS_FEE = "🇲🇾 🇹🇼 🇰🇷 🇯🇵 🇵🇱 🇭🇰 🇩🇪 🇦🇺".split()
-BANKS = "BRI|BNI|Mandiri|BCA|BSI|BPD".split("|")
-MONTHS = (
+    "pekerja kebun|helper gudang|tukang las|buruh bangunan",
+    "|",
+)
+FLAGS_SCAM = _split("🇰🇭 🇲🇲 🇱🇦 🇹🇭 🇵🇭")
+FLAGS_ME = _split("🇸🇦 🇦🇪 🇶🇦 🇰🇼 🇴🇲 🇧🇭 🇯🇴")
+FLAGS_FEE = _split("🇲🇾 🇹🇼 🇰🇷 🇯🇵 🇵🇱 🇭🇰 🇩🇪 🇦🇺")
+BANKS = _split("BRI|BNI|Mandiri|BCA|BSI|BPD", "|")
+MONTHS = _split(
     "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
-).split()
-DAYS = "Senin Selasa Rabu Kamis Jumat Sabtu Minggu".split()
-HANDLE_A = "loker|info|kerja|job|lowongan|vacancy|rekrut|karir|agency|visa".split("|")
-HANDLE_B = "kh|asia|ln|luarnegeri|abroad|global|official|center|hrd|admin|resmi".split("|")
-SKILLS = "Kaigo|Pertanian|Manufaktur|Konstruksi|Perhotelan|Pengolahan Makanan|Perikanan".split("|")
+)
+DAYS = _split("Senin Selasa Rabu Kamis Jumat Sabtu Minggu")
+HANDLE_A = _split("loker|info|kerja|job|lowongan|vacancy|rekrut|karir|agency|visa", "|")
+HANDLE_B = _split("kh|asia|ln|luarnegeri|abroad|global|official|center|hrd|admin|resmi", "|")
+SKILLS = _split(
+    "Kaigo|Pertanian|Manufaktur|Konstruksi|Perhotelan|Pengolahan Makanan|Perikanan", "|"
+)
 
 
 def _phone(rng: random.Random, kind: str) -> str:
@@ -398,6 +421,10 @@ def expand(lines: list[str], rng: random.Random, slots: dict[str, str]) -> str:
         if new == text:
             break
         text = new
+    unknown = re.findall(r"\{([a-z][a-z0-9_]*)\}", text)
+    if unknown:
+        raise SystemExit(f"unknown slot(s) {unknown} in: {text[:80]!r}")
+    text = re.sub(r"\{([^{}|]*)\}", r"\1", text)  # a lone {group} is just grouping
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     text = re.sub(r"[ \t]{2,}", " ", text)
@@ -487,8 +514,10 @@ def obfuscate_phone(m: re.Match, rng: random.Random) -> str:
 
 
 def perturb(text: str, label: str, register: str, rng: random.Random) -> str:
-    formal = register in ("news", "press_release", "job_board") or label == "report" and (
-        register not in ("chat", "fb_group_post", "forum_thread", "tweet", "tiktok_caption")
+    formal = (
+        register in ("news", "press_release", "job_board")
+        or label == "report"
+        and (register not in ("chat", "fb_group_post", "forum_thread", "tweet", "tiktok_caption"))
     )
     if not formal and rng.random() < 0.35:
         for full, short in ABBREV:
@@ -521,9 +550,10 @@ TAGS = {
     "#gajibesar #adminonline #fyp #fypシ #loker2025 #thailand #myanmar #infoloker",
     "domestic_moratorium": "#tkw #art #kerjadiarab #saudi #dubai #lokerart #pmi #fyp #infoloker "
     "#babysitter #tkwsaudi #kerjaluarnegeri",
-    "fishing_crew": "#abk #abkkapalikan #lokerabk #pelaut #kapaltaiwan #gajidollar #fyp #abkindonesia",
-    "fee_charging": "#kerjadijepang #kerjaditaiwan #kerjadipolandia #lokerluarnegeri #pmi #cpmi #fyp "
-    "#kerjadimalaysia #kerjadikorea",
+    "fishing_crew": "#abk #abkkapalikan #lokerabk #pelaut #kapaltaiwan #gajidollar #fyp "
+    "#abkindonesia",
+    "fee_charging": "#kerjadijepang #kerjaditaiwan #kerjadipolandia #lokerluarnegeri #pmi #cpmi "
+    "#fyp #kerjadimalaysia #kerjadikorea",
     "impersonation": "#bp2mi #resmi #lokerresmi #g2g #pmi #kerjaluarnegeri #fyp",
     "plantation_factory": "#kerjadimalaysia #sawit #malaysia #lokermalaysia #pabrik #tki #fyp",
     "other_offer": "#lokerluarnegeri #kerjaluarnegeri #fyp #gajibesar #loker",
@@ -541,7 +571,7 @@ def wrap(text: str, typ: str, label: str, register: str, lang: str, slots: dict,
         tags = rng.sample(pool.split(), k=min(len(pool.split()), rng.randint(3, 7)))
         text = text + rng.choice([" ", "\n", "\n\n"]) + " ".join(tags)
     elif register == "channel_post" and rng.random() < 0.6:
-        if label == "suspicious":
+        if label == "suspicious" and not en:
             foot = rng.choice(
                 [
                     f"📲 Join: {slots['tme']}",
@@ -551,6 +581,10 @@ def wrap(text: str, typ: str, label: str, register: str, lang: str, slots: dict,
                     f"Forward ke teman yg butuh kerja 🙏 {slots['tme']}",
                 ]
             )
+        elif label == "suspicious":
+            foot = rng.choice([f"📲 Join: {slots['tme']}", f"Apply now 👉 {slots['tme']}", ""])
+        elif en:
+            foot = rng.choice(["🔔 Share with your family", "Follow for more updates", ""])
         else:
             foot = rng.choice(["🔔 Share ke keluarga", "Follow channel untuk info lainnya", ""])
         text = (rng.choice(["📢 ", "🔥 ", "⚡ ", ""]) + text + "\n\n" + foot).strip()
@@ -565,7 +599,9 @@ def wrap(text: str, typ: str, label: str, register: str, lang: str, slots: dict,
             end = rng.choice(["", "\n\nPlease share 🙏", "\n\nForwarded"])
         text = first + ("\n" + rest if rest else "") + end
     elif register == "fb_group_post" and rng.random() < 0.25:
-        pre = rng.choice(["Izin admin 🙏\n", "Izin share min\n", "Permisi admin\n", "Assalamualaikum\n"])
+        pre = rng.choice(
+            ["Izin admin 🙏\n", "Izin share min\n", "Permisi admin\n", "Assalamualaikum\n"]
+        )
         if en:
             pre = rng.choice(["Admin pls approve\n", "Sharing here\n"])
         text = pre + text
