@@ -86,32 +86,32 @@ LANGUAGES = ["id", "en", "ms", "mix"]
 
 # Rows wanted per typology; divided evenly over the typology's families.
 TARGET = {
-    "scam_compound": 230,
-    "domestic_moratorium": 150,
+    "scam_compound": 260,
+    "domestic_moratorium": 160,
     "fishing_crew": 125,
-    "fee_charging": 170,
-    "impersonation": 120,
-    "plantation_factory": 110,
-    "other_offer": 95,
-    "news": 95,
-    "press_release": 65,
-    "clarification": 55,
-    "ngo_warning": 60,
-    "admin_warning": 65,
-    "village_warning": 50,
-    "victim_testimony": 80,
-    "explainer": 65,
-    "thread": 55,
-    "warning_repost": 75,
-    "court_record": 45,
-    "g2g": 110,
-    "licensed_agency": 110,
-    "foreign_employer": 80,
-    "domestic_job": 110,
-    "travel_umrah": 75,
-    "study_abroad": 60,
-    "remittance_sim": 60,
-    "chatter": 90,
+    "fee_charging": 180,
+    "impersonation": 125,
+    "plantation_factory": 115,
+    "other_offer": 110,
+    "news": 110,
+    "press_release": 80,
+    "clarification": 65,
+    "ngo_warning": 70,
+    "admin_warning": 70,
+    "village_warning": 55,
+    "victim_testimony": 95,
+    "explainer": 70,
+    "thread": 65,
+    "warning_repost": 85,
+    "court_record": 55,
+    "g2g": 125,
+    "licensed_agency": 125,
+    "foreign_employer": 90,
+    "domestic_job": 135,
+    "travel_umrah": 80,
+    "study_abroad": 65,
+    "remittance_sim": 65,
+    "chatter": 110,
 }
 
 # --------------------------------------------------------------------------- slot pools
@@ -428,6 +428,7 @@ def expand(lines: list[str], rng: random.Random, slots: dict[str, str]) -> str:
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r" +([.,;:!?](?:\s|$))", r"\1", text)
     return text.strip()
 
 
