@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -661,11 +662,25 @@ def build() -> tuple[list[dict], list[dict]]:
         row_id = {"id": f"c-{i:04d}"}
         row_id.update(row)
         rows[i - 1] = row_id
+    # Test families: about TEST_SHARE of each typology's families, picked at random but
+    # preferring families whose registers have the smallest share in the test split so far, so that
+    # every register is measured on unseen seeds too.
     test_fams: set[str] = set()
+    reg_rows: dict[str, int] = {reg: 0 for reg in REGISTERS}
+    fam_regs: dict[str, set[str]] = {}
+    reg_all = {reg: sum(r["register"] == reg for r in rows) or 1 for reg in REGISTERS}
+    for row in rows:
+        fam_regs.setdefault(row["family"], set()).add(row["register"])
     for typ in sorted(by_typ):
         fams = sorted(s["family"] for s in by_typ[typ])
-        k = max(1, round(len(fams) * TEST_SHARE))
-        test_fams.update(rng.sample(fams, k))
+        rng.shuffle(fams)
+        for _ in range(max(1, round(len(fams) * TEST_SHARE))):
+            pick = min(fams, key=lambda f: min(reg_rows[r] / reg_all[r] for r in fam_regs[f]))
+            fams.remove(pick)
+            test_fams.add(pick)
+            for row in rows:
+                if row["family"] == pick:
+                    reg_rows[row["register"]] += 1
     train = [r for r in rows if r["family"] not in test_fams]
     test = [r for r in rows if r["family"] in test_fams]
     return train, test
@@ -677,11 +692,36 @@ def write(path: Path, rows: list[dict]) -> None:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def stats(train: list[dict], test: list[dict]) -> str:
+    """Markdown tables of row counts per field and split (pasted into the README)."""
+    out = []
+    orders = {
+        "expected": list(LABELS),
+        "typology": [t for typs in LABELS.values() for t in typs],
+        "register": REGISTERS,
+        "language": LANGUAGES,
+    }
+    for field, order in orders.items():
+        out.append(f"| {field} | train | test | all |")
+        out.append("| --- | ---: | ---: | ---: |")
+        for value in order:
+            a = sum(r[field] == value for r in train)
+            b = sum(r[field] == value for r in test)
+            out.append(f"| `{value}` | {a} | {b} | {a + b} |")
+        out.append(f"| total | {len(train)} | {len(test)} | {len(train) + len(test)} |")
+        out.append("")
+    fams = [len({r["family"] for r in rows}) for rows in (train, test)]
+    out.append(f"Families: {fams[0]} in train, {fams[1]} in test, {sum(fams)} in all.")
+    return "\n".join(out)
+
+
 def main() -> None:
     train, test = build()
     write(CORPUS / "train.jsonl", train)
     write(CORPUS / "test.jsonl", test)
     print(f"train {len(train)} rows, test {len(test)} rows")
+    if "--stats" in sys.argv[1:]:
+        print(stats(train, test))
 
 
 if __name__ == "__main__":
