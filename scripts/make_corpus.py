@@ -333,7 +333,7 @@ def _slots(rng: random.Random) -> dict[str, str]:
     s["sal_sar"] = str(rng.choice([1500, 1800, 2000, 2200, 2500]))
     s["sal_ntd"] = str(rng.choice([27470, 28590, 29000, 30000, 33000]))
     s["sal_krw"] = str(rng.choice(["2,1", "2,2", "2,4", "2,5", "2,8"]))
-    s["sal_umr"] = f"{rng.randint(2, 5)}.{rng.choice(['1', '3', '5', '7', '9'])}{rng.randint(0, 9)}"
+    s["sal_umr"] = f"{rng.randint(2, 5)},{rng.choice('13579')}"
     s["fee_jt"] = str(rng.choice([2, 3, 3.5, 4, 5, 6, 7.5, 8, 10, 12, 15, 20, 25, 35]))
     s["fee_jt"] = s["fee_jt"].replace(".", ",")
     s["dp_jt"] = str(rng.choice([1, 1.5, 2, 2.5, 3, 5]))
