@@ -87,12 +87,12 @@ LANGUAGES = ["id", "en", "ms", "mix"]
 
 # Rows wanted per typology; divided evenly over the typology's families.
 TARGET = {
-    "scam_compound": 260,
-    "domestic_moratorium": 160,
+    "scam_compound": 300,
+    "domestic_moratorium": 180,
     "fishing_crew": 125,
-    "fee_charging": 180,
-    "impersonation": 125,
-    "plantation_factory": 115,
+    "fee_charging": 200,
+    "impersonation": 135,
+    "plantation_factory": 125,
     "other_offer": 110,
     "news": 110,
     "press_release": 80,
@@ -105,14 +105,14 @@ TARGET = {
     "thread": 65,
     "warning_repost": 85,
     "court_record": 55,
-    "g2g": 125,
-    "licensed_agency": 125,
+    "g2g": 135,
+    "licensed_agency": 135,
     "foreign_employer": 90,
-    "domestic_job": 135,
+    "domestic_job": 160,
     "travel_umrah": 80,
     "study_abroad": 65,
     "remittance_sim": 65,
-    "chatter": 110,
+    "chatter": 140,
 }
 
 # --------------------------------------------------------------------------- slot pools
@@ -631,7 +631,7 @@ def build() -> tuple[list[dict], list[dict]]:
             fams = by_typ.get(typ, [])
             if not fams:
                 continue
-            per = max(2, round(TARGET[typ] / len(fams)))
+            per = max(5, round(TARGET[typ] / len(fams)))
             for seed in fams:
                 frng = random.Random(f"{SEED}:{seed['family']}")
                 made, tries = 0, 0
