@@ -87,13 +87,13 @@ LANGUAGES = ["id", "en", "ms", "mix"]
 
 # Rows wanted per typology; divided evenly over the typology's families.
 TARGET = {
-    "scam_compound": 300,
-    "domestic_moratorium": 180,
-    "fishing_crew": 125,
-    "fee_charging": 200,
-    "impersonation": 135,
-    "plantation_factory": 125,
-    "other_offer": 110,
+    "scam_compound": 320,
+    "domestic_moratorium": 190,
+    "fishing_crew": 140,
+    "fee_charging": 215,
+    "impersonation": 145,
+    "plantation_factory": 130,
+    "other_offer": 125,
     "news": 110,
     "press_release": 80,
     "clarification": 65,
