@@ -17,6 +17,7 @@ Routes, as on t.me:
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 import re
@@ -325,6 +326,12 @@ class ReplicaSite:
     root: Path
     pages: Mapping[str, str] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+
+    def publish(self, post: Post) -> None:
+        """Add ``post`` to the channel while it is served (a channel that grows, for the
+        tests of incremental crawling); pages rendered afterwards show it."""
+        posts = sorted((*self.channel.posts, post), key=lambda p: p.id)
+        self.channel = dataclasses.replace(self.channel, posts=tuple(posts))
 
     def route(self, target: str) -> tuple[int, str, bytes | str]:
         """Status, content type and body (a str body is a redirect target for 302)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlite_utils import Database
@@ -46,6 +47,7 @@ def test_reopening_applies_no_migration_twice(tmp_path: Path) -> None:
                 "m001_initial",
                 "m002_intelligence",
                 "m003_run_warc",
+                "m004_crashsafe_watermarks",
             ]
 
 
@@ -152,3 +154,29 @@ def test_run_outcome_is_recorded_on_its_source(db: Database) -> None:
         "channel has no public preview",
     )
     assert store.get_run(db, run_id)["status"] == "failed"
+
+
+@pytest.mark.parametrize(
+    ("before", "walked", "after", "gap"),
+    [
+        (None, (120, 101), (120, 101), ""),
+        ((113, 101), (125, 110), (125, 101), ""),  # reached covered ground: ranges join
+        ((113, 101), (125, 113), (125, 101), ""),  # stopped exactly at the old top
+        ((113, 101), (140, 120), (140, 120), "posts between 113 and 120 were not read"),
+        (
+            ("2026-03-01T10:00:00+00:00", "2026-02-01T00:00:00+00:00"),
+            ("2026-03-02T08:00:00+00:00", "2026-03-01T09:00:00+00:00"),
+            ("2026-03-02T08:00:00+00:00", "2026-02-01T00:00:00+00:00"),
+            "",
+        ),
+    ],
+)
+def test_move_watermark(
+    db: Database, before: tuple[Any, Any] | None, walked: tuple[Any, Any], after: Any, gap: str
+) -> None:
+    if before is not None:
+        store.move_watermark(db, "demo", *before, run_id=1)
+    said = store.move_watermark(db, "demo", *walked, run_id=2)
+    row = store.get_watermark(db, "demo")
+    assert row is not None and (row["top"], row["floor"], row["run_id"]) == (*after, 2)
+    assert said.startswith(gap)
