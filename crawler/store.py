@@ -24,7 +24,7 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from crawler.errors import StoreError
+from crawler.errors import StoreError, describe_fault
 
 migrations = Migrations("pantau")
 
@@ -152,7 +152,7 @@ def open_store(path: str | Path) -> Database:
         db.enable_wal()
         migrations.apply(db)
     except (OSError, sqlite3.DatabaseError) as exc:
-        raise StoreError(f"cannot open the database {path}: {exc}") from exc
+        raise StoreError(f"cannot open the database {path}: {describe_fault(exc)}") from exc
     return db
 
 
@@ -200,8 +200,12 @@ def start_run(
 
 
 def running_runs(db: Database) -> list[dict[str, Any]]:
-    """Runs still marked ``running`` (id, source, pid), oldest first."""
-    return list(db.query("SELECT id, source, pid FROM runs WHERE status = 'running' ORDER BY id"))
+    """Runs still marked ``running`` (id, source, pid, started_at), oldest first."""
+    return list(
+        db.query(
+            "SELECT id, source, pid, started_at FROM runs WHERE status = 'running' ORDER BY id"
+        )
+    )
 
 
 def close_interrupted_run(
