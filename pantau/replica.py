@@ -22,6 +22,7 @@ import html
 import logging
 import re
 import threading
+import time
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -326,6 +327,9 @@ class ReplicaSite:
     root: Path
     pages: Mapping[str, str] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    # Seconds each channel page takes to answer, as a slow site does (tests set it so that
+    # a crawl walking back over several pages can be cut between two of them).
+    latency: float = 0.0
 
     def publish(self, post: Post) -> None:
         """Add ``post`` to the channel while it is served (a channel that grows, for the
@@ -387,6 +391,8 @@ class ReplicaSite:
 def _handler(site: ReplicaSite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            if site.latency and self.path.startswith("/s/"):
+                time.sleep(site.latency)  # a slow site, not a wait for something
             status, kind, body = site.route(self.path)
             self.send_response(status)
             if isinstance(body, str):
