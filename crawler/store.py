@@ -368,6 +368,15 @@ def stored_post_ids(db: Database, platform: str, post_ids: list[str]) -> set[str
     return {row["post_id"] for row in rows}
 
 
+def stored_posts(db: Database, platform: str, post_ids: list[str]) -> list[dict[str, Any]]:
+    """The stored posts among ``post_ids`` of ``platform`` (``images`` and ``extra`` decoded)."""
+    keys = [post_key(platform, post_id) for post_id in post_ids]
+    if not keys:
+        return []
+    marks = ",".join("?" * len(keys))
+    return [_decode_post(r) for r in db.query(f"SELECT * FROM posts WHERE key IN ({marks})", keys)]
+
+
 def get_post(db: Database, key: str) -> dict[str, Any] | None:
     """A stored post, with ``images_text``: the OCR text of its images."""
     rows = list(db.query("SELECT * FROM posts WHERE key = ?", [key]))

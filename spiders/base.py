@@ -21,6 +21,7 @@ requested again by the next one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, ClassVar, NoReturn
 from urllib.parse import urlsplit
@@ -85,7 +86,7 @@ class PantauSpider(scrapy.Spider):
         self.note_position(item)
         return item
 
-    def position(self, item: PostItem) -> Position | None:
+    def position(self, item: Mapping[str, Any]) -> Position | None:
         """Where ``item`` stands in the source's order, newest highest: its ``posted_at``
         (ISO 8601 UTC, which sorts as time). Platforms whose post ids grow override it."""
         posted = item.get("posted_at")
@@ -148,11 +149,25 @@ class PantauSpider(scrapy.Spider):
         self.fail(f"Could not fetch {url}: {failure.getErrorMessage()}")
 
     def seen_before(self, post_ids: list[str]) -> bool:
-        """True when the page holding ``post_ids`` (items this spider built) reaches the
-        watermark, so paging further back would only read what finished runs read.
+        """True when the page holding ``post_ids`` (the ``post_id`` of its items) reaches
+        the watermark, so paging further back would only read what finished runs read.
 
-        A post that is merely stored does not count: an interrupted run may have stored it
-        without reaching the older pages. Without ``PANTAU_DB`` the answer is False.
+        Positions come from the items this run built, else from the stored copies of the
+        posts. A post that is merely stored does not count: an interrupted run may have
+        stored it without reaching the older pages. Without ``PANTAU_DB`` it is False.
         """
         positions = [self._positions[i] for i in post_ids if i in self._positions]
+        unknown = [i for i in post_ids if i not in self._positions]
+        if unknown and self.watermark is not None:
+            positions += self.stored_positions(unknown)
         return self.reaches_watermark(positions)
+
+    def stored_positions(self, post_ids: list[str]) -> list[Position]:
+        """Positions of the stored posts among ``post_ids`` of this platform."""
+        db = store.open_store(self.settings.get("PANTAU_DB"))
+        try:
+            rows = store.stored_posts(db, self.platform, post_ids)
+        finally:
+            db.close()
+        found = (self.position({**row["extra"], **row}) for row in rows)
+        return [position for position in found if position is not None]

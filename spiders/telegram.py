@@ -12,7 +12,7 @@ contact page ``/<x>``) ends the run as failed with a sentence saying so.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -96,7 +96,7 @@ class TelegramSpider(PantauSpider):
             forwarded_from=forwarded_from(block, response),
         )
 
-    def position(self, item: PostItem) -> int | None:
+    def position(self, item: Mapping[str, Any]) -> int | None:
         """Telegram message ids grow with time within a channel: the id is the position."""
         message_id = item.get("message_id")
         return int(message_id) if message_id is not None else None

@@ -76,3 +76,18 @@ def test_the_walked_range_goes_into_the_stats(tmp_path: Path) -> None:
     stats = spider.crawler.stats
     assert stats.get_value("pantau/walk_top") == "2026-03-02T10:00:00+00:00"
     assert stats.get_value("pantau/walk_floor") == "2026-03-01T09:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("posted", "stops"),
+    [("2026-03-01T08:00:00+00:00", True), ("2026-03-02T10:00:00+00:00", False)],
+    ids=["stored-below-the-mark", "stored-above-the-mark"],
+)
+def test_seen_before_of_ids_not_built_in_this_run_reads_the_stored_posts(
+    tmp_path: Path, posted: str, stops: bool
+) -> None:
+    spider = spider_with_mark(tmp_path, "2026-03-01T12:00:00+00:00", "2026-02-01T00:00:00+00:00")
+    with store.connect(tmp_path / "pantau.db") as db:
+        item = {"platform": "contoh", "post_id": "lama", "url": "u", "posted_at": posted}
+        store.upsert_post(db, item)
+    assert spider.seen_before(["lama", "baru"]) is stops
