@@ -88,7 +88,9 @@ class PantauSpider(scrapy.Spider):
 
     def position(self, item: Mapping[str, Any]) -> Position | None:
         """Where ``item`` stands in the source's order, newest highest: its ``posted_at``
-        (ISO 8601 UTC, which sorts as time). Platforms whose post ids grow override it."""
+        (ISO 8601 UTC, which sorts as time). Platforms whose post ids grow override it; a
+        post shown out of order (a pinned post on top of the newest page) must give None,
+        or its old position would stop the walk before the new posts under it."""
         posted = item.get("posted_at")
         return str(posted) if posted else None
 
