@@ -10,8 +10,15 @@ source (its interval, with jitter so crawls do not line up, first run at start) 
 delivery job that retries queued alerts. Each crawl is a ``scrapy crawl`` child process
 (``crawler.crawl.CrawlRunner``); after it the cycle runs under a lock, so two sources
 finishing together do not capture the same post twice. A source that fails is logged
-and recorded in its run; the others go on. SIGTERM or Ctrl-C stops the scheduler, asks
-running crawls to finish and returns.
+and recorded in its run; the others go on. A fault of the machine during a pass (a full
+disk, a database locked or damaged) is logged in one line with what to do, and the pass
+ends: every stage commits row by row, so the rows it did not finish stay pending for the
+next pass. SIGTERM or Ctrl-C stops the scheduler, asks running crawls to finish and
+returns.
+
+Before any crawl, ``start_up`` checks the browser, the data folder and the database
+(``crawler.preflight``; a bad one stops ``pantau run`` with one line) and closes the runs
+a killed process left ``running`` as ``interrupted``.
 """
 
 from __future__ import annotations
@@ -39,9 +46,11 @@ from classifiers.reposts import RepostIndex
 from classifiers.verdict import Verdict
 from crawler import store
 from crawler.config import Config, Source
-from crawler.crawl import CrawlRunner
+from crawler.crawl import CrawlRunner, close_dead_runs
+from crawler.errors import FAULTS, PantauError, describe_fault
 from crawler.health import assess, serve_health
 from crawler.media import MediaError, fetch_image
+from crawler.preflight import check_start
 from crawler.retention import apply_retention
 from evidence.capture import Capturer, capture_pending
 
@@ -268,6 +277,8 @@ class Service:
                 f" — {result.reason}" if result.status != "ok" else "",
             )
             self.run_stages()
+        except (*FAULTS, PantauError) as exc:
+            log_fault(f"source {source.name}: the crawl stopped", exc)
         except Exception:
             log.exception("source %s: the job failed", source.name)
         self.check_health()
@@ -288,8 +299,13 @@ class Service:
             log.exception("retention job failed")
 
     def run_stages(self) -> None:
-        with self._stage_lock, store.connect(self.config.db_path) as db:
-            process(db, self.config)
+        """The stages after a crawl, one pass at a time; a fault ends the pass, logged."""
+        with self._stage_lock:
+            try:
+                with store.connect(self.config.db_path) as db:
+                    process(db, self.config)
+            except (*FAULTS, PantauError) as exc:
+                log_fault("the stages stopped", exc)
 
     def retry_deliveries(self) -> None:
         try:
@@ -302,6 +318,8 @@ class Service:
                     report.retried,
                     report.failed,
                 )
+        except (*FAULTS, PantauError) as exc:
+            log_fault("delivery stopped", exc)
         except Exception:
             log.exception("delivery job failed")
 
@@ -327,9 +345,25 @@ class Service:
         self.scheduler.shutdown(wait=False)
 
 
-def run_service(config: Config) -> None:
-    """Run in the foreground until SIGTERM or SIGINT."""
+def log_fault(what: str, exc: BaseException) -> None:
+    """Log a fault in one line (what stopped, why, what to do); the traceback at debug."""
+    reason = str(exc) if isinstance(exc, PantauError) else describe_fault(exc)
+    log.error("%s: %s (pending work stays for the next pass)", what, reason)
+    log.debug("traceback of the fault", exc_info=exc)
+
+
+def start_up(config: Config) -> list[int]:
+    """Before any crawl: check the browser, data folder and database (raising the first
+    problem as one line), record the sources, close runs a dead process left ``running``
+    as ``interrupted`` and return their ids."""
+    check_start(config)
     with store.connect(config.db_path) as db:
         store.sync_sources(db, config.sources)
+        return close_dead_runs(db)
+
+
+def run_service(config: Config) -> None:
+    """Check, then run in the foreground until SIGTERM or SIGINT."""
+    start_up(config)
     log.info("pantau running: %d source(s), data in %s", len(config.sources), config.data_dir)
     Service(config).serve()

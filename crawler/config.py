@@ -14,6 +14,7 @@ import shutil
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.headerregistry import HeaderRegistry
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,9 @@ LANGUAGES = ("id", "en")
 SECURITY = ("none", "starttls", "ssl")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _LISTEN = re.compile(r"(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}")
+_HEADERS = HeaderRegistry()
+# Shortest crawl interval: six seconds, for tests and replicas; real sites want minutes.
+MIN_INTERVAL_MINUTES = 0.1
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _BROWSER_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 
@@ -164,6 +168,14 @@ def load_config(path: str | Path | None, env: Mapping[str, str]) -> Config:
             raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError("config", f"file not found: {path}") from None
+        except IsADirectoryError:
+            raise ConfigError("config", f"{path} is a folder; give the TOML file") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                "config", f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+            ) from None
+        except OSError as exc:
+            raise ConfigError("config", f"cannot read {path}: {exc.strerror}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError("config", f"{path} is not valid TOML: {exc}") from None
     return parse_config(raw, env)
@@ -220,9 +232,9 @@ def _smtp(raw: Mapping[str, Any], env: Mapping[str, str]) -> SmtpConfig:
         raise ConfigError(
             "smtp.security", f"must be one of {', '.join(SECURITY)}, not {security!r}"
         )
-    sender = _str(merged, "sender", "pantau@localhost", prefix="smtp.")
-    if not _EMAIL.match(sender):
-        raise ConfigError("smtp.sender", f"not an email address: {sender!r}")
+    sender = parse_address(
+        _str(merged, "sender", "pantau@localhost", prefix="smtp."), "smtp.sender"
+    )
     return SmtpConfig(
         host=_str(merged, "host", "127.0.0.1", prefix="smtp.") or "127.0.0.1",
         port=int(_number(merged, "port", 25, 1, 65535, prefix="smtp.", integer=True)),
@@ -240,12 +252,34 @@ def _alerts(raw: Mapping[str, Any]) -> AlertConfig:
     if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
         raise ConfigError("alerts.recipients", "must be a list of email addresses")
     for address in recipients:
-        if not _EMAIL.match(address):
-            raise ConfigError("alerts.recipients", f"not an email address: {address!r}")
+        parse_address(address, "alerts.recipients")
     language = _str(raw, "language", "id", prefix="alerts.")
     if language not in LANGUAGES:
         raise ConfigError("alerts.language", f"must be one of {', '.join(LANGUAGES)}")
     return AlertConfig(recipients=tuple(recipients), language=language)
+
+
+def parse_address(value: str, key: str) -> str:
+    """``value`` when it is exactly one bare email address (``name@domain``), parsed with
+    the standard library's RFC 5322 header parser; ``ConfigError`` naming ``key`` for
+    anything else: a list in one entry ("a@x.org, b@y.org"), a display name, a stray
+    comma or semicolon, a missing domain."""
+    try:
+        header = _HEADERS("To", value)
+        addresses = header.addresses
+    except (IndexError, ValueError):  # the parser gives up on some broken input
+        raise ConfigError(key, f"not an email address: {value!r}") from None
+    if len(addresses) > 1:
+        found = ", ".join(a.addr_spec for a in addresses)
+        raise ConfigError(
+            key, f"{value!r} holds {len(addresses)} addresses ({found}): one address per entry"
+        )
+    bare = addresses[0].addr_spec if addresses and not header.defects else ""
+    if not addresses or not addresses[0].username or not addresses[0].domain:
+        raise ConfigError(key, f"not an email address: {value!r}")
+    if bare != value:
+        raise ConfigError(key, f"not a single bare email address (like a@example.org): {value!r}")
+    return value
 
 
 def _classifier(raw: Mapping[str, Any]) -> ClassifierConfig:
@@ -340,7 +374,9 @@ def _source(raw: Any, index: int) -> Source:
         name=name,
         spider=spider,
         args=args,
-        interval_minutes=_number(raw, "interval_minutes", 60.0, 1, 7 * 24 * 60, prefix=prefix),
+        interval_minutes=_number(
+            raw, "interval_minutes", 60.0, MIN_INTERVAL_MINUTES, 7 * 24 * 60, prefix=prefix
+        ),
         jitter_seconds=_number(raw, "jitter_seconds", 300.0, 0, 24 * 3600, prefix=prefix),
         enabled=enabled,
     )

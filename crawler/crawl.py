@@ -5,6 +5,10 @@ memory or hangs must not take the long-running service with it, so every crawl i
 ``python -m scrapy crawl`` child process. The child stores posts and records its run
 through ``crawler.pipelines.StorePipeline`` and ``crawler.extensions.RunRecorder``;
 the parent only starts it, bounds its time and reads the run it recorded.
+
+A crawl process killed outright (SIGKILL, power cut) leaves its run ``running``;
+``close_dead_runs`` closes such runs as ``interrupted`` at the next start, once the
+process that recorded them (``runs.pid``) is gone.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +28,12 @@ from crawler import store
 from crawler.config import Config, Source
 
 log = logging.getLogger(__name__)
+
+INTERRUPTED_REASON = (
+    "the crawl process ended before recording the end of its run (killed, crashed or the "
+    "machine stopped); its source's watermark did not move, so the next run reads its "
+    "pages again"
+)
 
 
 @dataclass(frozen=True)
@@ -127,3 +138,56 @@ def _result(db: Any, source: Source, before: int, returncode: int) -> CrawlResul
         items_scraped=run["items_scraped"],
         items_new=run["items_new"],
     )
+
+
+def close_dead_runs(db: Any) -> list[int]:
+    """Close as ``interrupted`` every run left ``running`` by a process that is gone;
+    return their ids. Runs of crawls still going (another ``pantau`` on this machine)
+    are left alone."""
+    closed = []
+    for run in store.running_runs(db):
+        if run["pid"] is not None and process_alive(run["pid"], run["started_at"]):
+            continue
+        store.close_interrupted_run(db, run["id"], INTERRUPTED_REASON)
+        log.warning(
+            "run %d of %s closed as interrupted: its process is gone", run["id"], run["source"]
+        )
+        closed.append(run["id"])
+    return closed
+
+
+def process_alive(pid: int, since: str | None = None) -> bool:
+    """True when process ``pid`` runs (not a zombie) and, when ``since`` (ISO time) is
+    given, started no later than then: a newer process with the same id (ids are reused,
+    as after a container restart) is not the one that started the run."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel whether the id is in use
+        return _pid_in_use(pid)
+    if fields[0] in ("Z", "X"):
+        return False
+    if since is None:
+        return True
+    return _started_at(int(fields[19])) <= datetime.fromisoformat(since) + timedelta(seconds=2)
+
+
+def _started_at(ticks: int) -> datetime:
+    """The wall-clock start of a process from its ``/proc/<pid>/stat`` start time."""
+    boot = next(
+        int(line.split()[1])
+        for line in Path("/proc/stat").read_text().splitlines()
+        if line.startswith("btime ")
+    )
+    return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), UTC)
+
+
+def _pid_in_use(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

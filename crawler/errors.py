@@ -9,9 +9,20 @@
 
 Each error carries the context an operator needs to act on it, and its ``str`` is the
 one line the command prints.
+
+Faults of the machine rather than of Pantau (``OSError`` such as a full disk,
+``sqlite3.DatabaseError`` such as a locked or damaged database, ``UnicodeDecodeError``
+for input that is not UTF-8) are not wrapped where they happen; ``describe_fault`` turns
+them into that one line where they are caught: at the command line and around each
+stage of the service.
 """
 
 from __future__ import annotations
+
+import errno
+import sqlite3
+
+FAULTS = (OSError, sqlite3.DatabaseError, UnicodeDecodeError)
 
 
 class PantauError(Exception):
@@ -46,3 +57,52 @@ class DeliveryError(PantauError):
 
 class PermanentDeliveryError(DeliveryError):
     """The SMTP server refused the alert for good; retrying will not help."""
+
+
+def describe_fault(exc: BaseException) -> str:
+    """One line saying what failed and what to do, for one of ``FAULTS``."""
+    if isinstance(exc, OSError):
+        return _describe_os_error(exc)
+    if isinstance(exc, sqlite3.DatabaseError):
+        return describe_database_error(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return (
+            f"the input is not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x}): "
+            "convert it first, e.g. with iconv -f latin1 -t utf-8"
+        )
+    return str(exc)
+
+
+def is_locked(exc: sqlite3.DatabaseError) -> bool:
+    """True when another connection holds the lock SQLite waited for in vain."""
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
+
+
+def describe_database_error(exc: sqlite3.DatabaseError) -> str:
+    if is_locked(exc):
+        return (
+            "the database is locked by another process (is another pantau command writing?): "
+            "wait for it to end, then try again"
+        )
+    if getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or "disk is full" in str(exc):
+        return _DISK_FULL
+    return (
+        f"the database is damaged ({exc}): restore pantau.db from a backup, or move it away "
+        "to start a new one"
+    )
+
+
+_DISK_FULL = (
+    "the disk is full: free some space (move old WARC files or evidence bundles elsewhere), "
+    "then try again"
+)
+
+
+def _describe_os_error(exc: OSError) -> str:
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _DISK_FULL.replace("the disk is full", f"the disk is full{where}", 1)
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{exc.strerror}{where}: give the user running pantau the right to write there"
+    return f"{exc.strerror or exc}{where}: check the path and that the device works"

@@ -8,10 +8,11 @@ works without a database.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 from sqlite_utils import Database
 
@@ -22,11 +23,13 @@ log = logging.getLogger(__name__)
 RUN_ID_STAT = "pantau/run_id"
 SCRAPED_STAT = "pantau/items_scraped"
 NEW_STAT = "pantau/items_new"
+NOT_STORED_STAT = "pantau/items_not_stored"
 TRUNCATED_STAT = "pantau/texts_truncated"
 
 
 class StorePipeline:
-    """Upserts every item into ``posts`` (never a duplicate) and counts scraped/new."""
+    """Upserts every item into ``posts`` (never a duplicate) and counts scraped/new; a post
+    the store refuses is counted as not stored, which fails the run (``RunRecorder``)."""
 
     def __init__(self, db_path: str, stats: StatsCollector, max_text_chars: int) -> None:
         self.db_path = db_path
@@ -57,7 +60,12 @@ class StorePipeline:
         assert self.db is not None, "open_spider was not called"
         self.cap_text(item)
         run_id = self.stats.get_value(RUN_ID_STAT)
-        is_new = store.upsert_post(self.db, item, run_id)
+        try:
+            is_new = store.upsert_post(self.db, item, run_id)
+        except (sqlite3.DatabaseError, OSError) as exc:  # locked too long, disk full
+            self.stats.inc_value(NOT_STORED_STAT)
+            log.error("post %s not stored (%s); the next run reads it again", item.get("url"), exc)
+            raise DropItem(f"not stored: {exc}") from exc
         self.stats.inc_value(SCRAPED_STAT)
         if is_new:
             self.stats.inc_value(NEW_STAT)

@@ -24,10 +24,11 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from crawler.errors import StoreError
+from crawler.errors import StoreError, describe_fault
 
 migrations = Migrations("pantau")
 
+RUN_INTERRUPTED = "interrupted"
 ALERT_QUEUED = "queued"
 ALERT_SENDING = "sending"
 ALERT_SENT = "sent"
@@ -144,6 +145,22 @@ def m004_health(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_crashsafe_watermarks(db: Database) -> None:
+    """How far back each source has been read completely (``top`` and ``floor`` are the
+    newest and oldest positions of the covered range: message ids or ISO times, so the
+    columns carry no type), and the process that runs each crawl (``pid``), so that a run
+    left ``running`` by a dead process can be told apart from one still going."""
+    db.executescript(
+        """
+        CREATE TABLE watermarks (
+            source TEXT PRIMARY KEY, top, floor, run_id INTEGER, updated_at TEXT NOT NULL
+        );
+        ALTER TABLE runs ADD COLUMN pid INTEGER;
+        """
+    )
+
+
 def open_store(path: str | Path) -> Database:
     """Open (creating if needed) the database at ``path``, in WAL mode, migrated."""
     path = Path(path)
@@ -155,7 +172,7 @@ def open_store(path: str | Path) -> Database:
         db.enable_wal()
         migrations.apply(db)
     except (OSError, sqlite3.DatabaseError) as exc:
-        raise StoreError(f"cannot open the database {path}: {exc}") from exc
+        raise StoreError(f"cannot open the database {path}: {describe_fault(exc)}") from exc
     return db
 
 
@@ -187,12 +204,36 @@ def sync_sources(db: Database, sources: Any) -> None:
             )
 
 
-def start_run(db: Database, spider: str, source: str | None, now: datetime | None = None) -> int:
+def start_run(
+    db: Database,
+    spider: str,
+    source: str | None,
+    now: datetime | None = None,
+    pid: int | None = None,
+) -> int:
+    """Open a ``running`` run of ``source``, carried out by process ``pid``."""
     cursor = db.execute(
-        "INSERT INTO runs (source, spider, started_at) VALUES (?, ?, ?)",
-        [source, spider, now_iso(now)],
+        "INSERT INTO runs (source, spider, started_at, pid) VALUES (?, ?, ?, ?)",
+        [source, spider, now_iso(now), pid],
     )
     return int(cursor.lastrowid or 0)
+
+
+def running_runs(db: Database) -> list[dict[str, Any]]:
+    """Runs still marked ``running`` (id, source, pid, started_at), oldest first."""
+    return list(
+        db.query(
+            "SELECT id, source, pid, started_at FROM runs WHERE status = 'running' ORDER BY id"
+        )
+    )
+
+
+def close_interrupted_run(
+    db: Database, run_id: int, reason: str, now: datetime | None = None
+) -> None:
+    """Close a run whose process died as ``interrupted`` with ``reason`` (its source's
+    watermark stays where it was, so the pages it did not finish are read again)."""
+    finish_run(db, run_id, RUN_INTERRUPTED, reason, {}, now=now)
 
 
 def finish_run(
@@ -204,20 +245,22 @@ def finish_run(
     now: datetime | None = None,
     warc_path: str | None = None,
 ) -> None:
-    """Close a run with its status (``ok``, ``blocked`` or ``failed``), reason, item counts and the
-    WARC file that recorded it."""
+    """Close a run with its status (``ok``, ``blocked``, ``failed`` or ``interrupted``), reason,
+    item counts and the WARC file that recorded it; item counts already recorded are kept when
+    ``counts`` leaves them out."""
     finished = now_iso(now)
     with db.atomic():
         db.execute(
-            "UPDATE runs SET finished_at = ?, status = ?, reason = ?, items_scraped = ?, "
-            "items_new = ?, errors = ?, warc_path = COALESCE(?, warc_path) WHERE id = ?",
+            "UPDATE runs SET finished_at = ?, status = ?, reason = ?, "
+            "items_scraped = COALESCE(?, items_scraped), items_new = COALESCE(?, items_new), "
+            "errors = COALESCE(?, errors), warc_path = COALESCE(?, warc_path) WHERE id = ?",
             [
                 finished,
                 status,
                 reason,
-                counts.get("scraped", 0),
-                counts.get("new", 0),
-                counts.get("errors", 0),
+                counts.get("scraped"),
+                counts.get("new"),
+                counts.get("errors"),
                 warc_path,
                 run_id,
             ],
@@ -232,6 +275,49 @@ def finish_run(
 def get_run(db: Database, run_id: int) -> dict[str, Any] | None:
     rows = list(db.query("SELECT * FROM runs WHERE id = ?", [run_id]))
     return rows[0] if rows else None
+
+
+# Watermarks: how far back each source has been read completely ----------------------------
+
+
+def get_watermark(db: Database, source: str) -> dict[str, Any] | None:
+    """The covered range of ``source`` (``top``, ``floor``, ``run_id``), or None."""
+    rows = list(db.query("SELECT * FROM watermarks WHERE source = ?", [source]))
+    return rows[0] if rows else None
+
+
+def move_watermark(
+    db: Database,
+    source: str,
+    top: Any,
+    floor: Any,
+    run_id: int | None,
+    now: datetime | None = None,
+) -> str:
+    """Record that a finished run read ``source`` completely from ``top`` back to ``floor``.
+
+    When the run reached the range already covered (``floor`` at or below the old top) the
+    two join; otherwise the run stopped at its page limit above the covered range and the
+    posts in between were never read: the new range starts afresh and the returned sentence
+    says so ("" when the ranges joined). Only a run that finished may call this.
+    """
+    old = get_watermark(db, source)
+    gap = ""
+    if old is None or old["top"] is None:
+        new_top, new_floor = top, floor
+    elif type(floor) is type(old["top"]) and floor <= old["top"]:
+        new_top, new_floor = max(top, old["top"]), min(floor, old["floor"])
+    else:
+        new_top, new_floor = top, floor
+        gap = f"posts between {old['top']} and {floor} were not read (the page limit stopped "
+        gap += "the walk back): raise max_pages or crawl more often"
+    db.execute(
+        "INSERT INTO watermarks (source, top, floor, run_id, updated_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(source) DO UPDATE SET top = excluded.top, floor = excluded.floor, "
+        "run_id = excluded.run_id, updated_at = excluded.updated_at",
+        [source, new_top, new_floor, run_id, now_iso(now)],
+    )
+    return gap
 
 
 # Posts --------------------------------------------------------------------------------
@@ -300,6 +386,15 @@ def stored_post_ids(db: Database, platform: str, post_ids: list[str]) -> set[str
     marks = ",".join("?" * len(keys))
     rows = db.query(f"SELECT post_id FROM posts WHERE key IN ({marks})", keys)
     return {row["post_id"] for row in rows}
+
+
+def stored_posts(db: Database, platform: str, post_ids: list[str]) -> list[dict[str, Any]]:
+    """The stored posts among ``post_ids`` of ``platform`` (``images`` and ``extra`` decoded)."""
+    keys = [post_key(platform, post_id) for post_id in post_ids]
+    if not keys:
+        return []
+    marks = ",".join("?" * len(keys))
+    return [_decode_post(r) for r in db.query(f"SELECT * FROM posts WHERE key IN ({marks})", keys)]
 
 
 def get_post(db: Database, key: str) -> dict[str, Any] | None:

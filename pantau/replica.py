@@ -17,10 +17,12 @@ Routes, as on t.me:
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 import re
 import threading
+import time
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -325,6 +327,15 @@ class ReplicaSite:
     root: Path
     pages: Mapping[str, str] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    # Seconds each channel page takes to answer, as a slow site does (tests set it so that
+    # a crawl walking back over several pages can be cut between two of them).
+    latency: float = 0.0
+
+    def publish(self, post: Post) -> None:
+        """Add ``post`` to the channel while it is served (a channel that grows, for the
+        tests of incremental crawling); pages rendered afterwards show it."""
+        posts = sorted((*self.channel.posts, post), key=lambda p: p.id)
+        self.channel = dataclasses.replace(self.channel, posts=tuple(posts))
 
     def route(self, target: str) -> tuple[int, str, bytes | str]:
         """Status, content type and body (a str body is a redirect target for 302)."""
@@ -380,6 +391,8 @@ class ReplicaSite:
 def _handler(site: ReplicaSite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            if site.latency and self.path.startswith("/s/"):
+                time.sleep(site.latency)  # a slow site, not a wait for something
             status, kind, body = site.route(self.path)
             self.send_response(status)
             if isinstance(body, str):

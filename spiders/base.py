@@ -6,11 +6,23 @@ and source; it ends a run it cannot do with ``fail(reason)`` (a ``CloseSpider`` 
 ``RunRecorder`` records as a failed run), and a run stopped by a login wall, checkpoint,
 CAPTCHA or rate-limit page with ``blocked(reason, url)`` (recorded as ``blocked``: blocked
 is not empty); and, when the ``PANTAU_DB`` setting names the
-store, it stops paging back once a page holds a post stored by an earlier run.
+store, it stops paging back once a page reaches the source's **watermark**.
+
+The watermark is how far back the source has been read completely: the newest position
+(``position(item)``: the post time by default, the message id on platforms whose ids
+grow) of the range that finished runs walked without a gap. A page stops the walk only
+when one of its posts is at or below that top: the ground older than it was read. A
+post merely stored does not stop it, since the run that stored it may have died before
+reaching older pages. Each built item's position goes into the crawl stats
+(``pantau/walk_top``, ``pantau/walk_floor``), and ``RunRecorder`` moves the watermark
+to them only when the run finished cleanly, so an interrupted run's older pages are
+requested again by the next one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cached_property
 from typing import Any, ClassVar, NoReturn
 from urllib.parse import urlsplit
 
@@ -19,7 +31,7 @@ from scrapy.exceptions import CloseSpider
 from twisted.python.failure import Failure
 
 from crawler import store
-from crawler.extensions import BLOCKED_PREFIX
+from crawler.extensions import BLOCKED_PREFIX, WALK_FLOOR_STAT, WALK_TOP_STAT
 from crawler.items import PostItem
 
 
@@ -42,6 +54,9 @@ def parse_max_pages(value: str | int) -> int:
     return pages
 
 
+Position = int | str
+
+
 class PantauSpider(scrapy.Spider):
     """Base of Pantau's spiders; subclasses set ``platform`` and ``default_base_url``."""
 
@@ -54,6 +69,7 @@ class PantauSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.base_url = parse_base_url(base_url or self.default_base_url)
         self.max_pages = parse_max_pages(max_pages)
+        self._positions: dict[str, Position] = {}
 
     def default_source(self) -> str:
         """The source name used when the ``PANTAU_SOURCE`` setting is not given."""
@@ -64,8 +80,52 @@ class PantauSpider(scrapy.Spider):
         return self.settings.get("PANTAU_SOURCE") or self.default_source()
 
     def build_item(self, **fields: Any) -> PostItem:
-        """A ``PostItem`` of this spider's platform and source with ``fields``."""
-        return PostItem(platform=self.platform, source=self.source, **fields)
+        """A ``PostItem`` of this spider's platform and source with ``fields``; its
+        position is noted for the incremental stop and the watermark."""
+        item = PostItem(platform=self.platform, source=self.source, **fields)
+        self.note_position(item)
+        return item
+
+    def position(self, item: Mapping[str, Any]) -> Position | None:
+        """Where ``item`` stands in the source's order, newest highest: its ``posted_at``
+        (ISO 8601 UTC, which sorts as time). Platforms whose post ids grow override it; a
+        post shown out of order (a pinned post on top of the newest page) must give None,
+        or its old position would stop the walk before the new posts under it."""
+        posted = item.get("posted_at")
+        return str(posted) if posted else None
+
+    def note_position(self, item: PostItem) -> None:
+        """Remember ``item``'s position and widen this run's walked range in the stats."""
+        position = self.position(item)
+        if position is None:
+            return
+        self._positions[str(item.get("post_id"))] = position
+        stats = self.crawler.stats
+        stats.max_value(WALK_TOP_STAT, position)
+        stats.min_value(WALK_FLOOR_STAT, position)
+
+    @cached_property
+    def watermark(self) -> Position | None:
+        """The newest position read completely by earlier runs of this source (None
+        without ``PANTAU_DB`` or before a first finished run)."""
+        path = self.settings.get("PANTAU_DB")
+        if not path:
+            return None
+        db = store.open_store(path)
+        try:
+            row = store.get_watermark(db, self.source)
+        finally:
+            db.close()
+        return row["top"] if row else None
+
+    def reaches_watermark(self, positions: list[Position]) -> bool:
+        """True when one of ``positions`` is at or below the watermark: what is older was
+        read completely by an earlier run."""
+        mark = self.watermark
+        return mark is not None and any(
+            type(p) is type(mark) and p <= mark  # type: ignore[operator]
+            for p in positions
+        )
 
     def count(self, key: str, amount: int = 1) -> None:
         """Add ``amount`` to the ``<spider>/<key>`` crawl statistic."""
@@ -91,15 +151,25 @@ class PantauSpider(scrapy.Spider):
         self.fail(f"Could not fetch {url}: {failure.getErrorMessage()}")
 
     def seen_before(self, post_ids: list[str]) -> bool:
-        """True when ``PANTAU_DB`` is set and one of ``post_ids`` is already stored.
+        """True when the page holding ``post_ids`` (the ``post_id`` of its items) reaches
+        the watermark, so paging further back would only read what finished runs read.
 
-        Without ``PANTAU_DB`` no database is opened and the answer is False.
+        Positions come from the items this run built, else from the stored copies of the
+        posts. A post that is merely stored does not count: an interrupted run may have
+        stored it without reaching the older pages. Without ``PANTAU_DB`` it is False.
         """
-        path = self.settings.get("PANTAU_DB")
-        if not path or not post_ids:
-            return False
-        db = store.open_store(path)
+        positions = [self._positions[i] for i in post_ids if i in self._positions]
+        unknown = [i for i in post_ids if i not in self._positions]
+        if unknown and self.watermark is not None:
+            positions += self.stored_positions(unknown)
+        return self.reaches_watermark(positions)
+
+    def stored_positions(self, post_ids: list[str]) -> list[Position]:
+        """Positions of the stored posts among ``post_ids`` of this platform."""
+        db = store.open_store(self.settings.get("PANTAU_DB"))
         try:
-            return bool(store.stored_post_ids(db, self.platform, post_ids))
+            rows = store.stored_posts(db, self.platform, post_ids)
         finally:
             db.close()
+        found = (self.position({**row["extra"], **row}) for row in rows)
+        return [position for position in found if position is not None]

@@ -12,7 +12,7 @@ contact page ``/<x>``) ends the run as failed with a sentence saying so.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -96,16 +96,23 @@ class TelegramSpider(PantauSpider):
             forwarded_from=forwarded_from(block, response),
         )
 
+    def position(self, item: Mapping[str, Any]) -> int | None:
+        """Telegram message ids grow with time within a channel: the id is the position."""
+        message_id = item.get("message_id")
+        return int(message_id) if message_id is not None else None
+
     def next_page(
         self, response: TextResponse, items: list[PostItem], page: int
     ) -> scrapy.Request | None:
-        """The request for the older page, unless the limit or a stored post stops us."""
+        """The request for the older page, unless the limit or the watermark stops us."""
         before = response.css("a.tme_messages_more::attr(data-before)").get()
         if page >= self.max_pages or not before or not before.isdigit():
             return None
         if self.seen_before([str(item["post_id"]) for item in items]):
-            self.logger.info("page %d holds posts stored earlier; not paging further", page)
-            self.count("stopped_at_stored")
+            self.logger.info(
+                "page %d reaches posts read completely before; not paging further", page
+            )
+            self.count("stopped_at_watermark")
             return None
         channel = str(items[0]["channel"]) if items else self.channel
         return self.page_request(channel, before=int(before), page=page + 1)

@@ -60,13 +60,14 @@ def crawl(config_path: str | None, source_name: str) -> None:
         pantau crawl --config pantau.toml loker-kamboja
     """
     from crawler.crawl import CrawlRunner
-    from scheduler import process
+    from scheduler import process, start_up
 
     setup_logging()
     config = get_config(config_path)
     source = next((s for s in config.sources if s.name == source_name), None)
     if source is None:
         raise ConfigError("sources", f"no source named {source_name!r}")
+    start_up(config)
     result = CrawlRunner(config).run(source)
     click.echo(
         f"{result.source}: {result.status} ({result.items_scraped} posts, "

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,12 +64,24 @@ def test_config_path_from_environment() -> None:
         ({"smtp": {"hots": "x"}}, {}, "smtp.hots"),
         ({"alerts": {"recipients": "a@b.c"}}, {}, "alerts.recipients"),
         ({"alerts": {"recipients": ["not-an-address"]}}, {}, "alerts.recipients"),
+        ({"alerts": {"recipients": ["a@x.org, b@y.org"]}}, {}, "alerts.recipients"),
+        ({"alerts": {"recipients": ["a@x.org; b@y.org"]}}, {}, "alerts.recipients"),
+        ({"alerts": {"recipients": ["Tim <a@x.org>"]}}, {}, "alerts.recipients"),
+        ({"alerts": {"recipients": ["a@x.org,"]}}, {}, "alerts.recipients"),
+        ({"alerts": {"recipients": ["a@"]}}, {}, "alerts.recipients"),
+        ({"smtp": {"sender": "a@x.org, b@y.org"}}, {}, "smtp.sender"),
+        ({"smtp": {"sender": "a@x@y.org"}}, {}, "smtp.sender"),
         ({"alerts": {"language": "fr"}}, {}, "alerts.language"),
         ({"browser": {"timeout_seconds": 0}}, {}, "browser.timeout_seconds"),
         ({"sources": [{"name": "a", "spider": "facebook"}]}, {}, "sources[0].spider"),
         ({"sources": [{"spider": "telegram"}]}, {}, "sources[0].name"),
         (
             {"sources": [{**TG, "interval_minutes": -1}]},
+            {},
+            "sources[0].interval_minutes",
+        ),
+        (
+            {"sources": [{**TG, "interval_minutes": 0.05}]},
             {},
             "sources[0].interval_minutes",
         ),
@@ -94,6 +107,31 @@ def test_bad_values_name_their_key(raw: dict, env: dict, key: str) -> None:
         parse_config(raw, env)
     assert excinfo.value.key == key
     assert str(excinfo.value).startswith(f"{key}: ")
+
+
+def test_two_addresses_in_one_entry_are_named_in_the_error() -> None:
+    with pytest.raises(ConfigError, match=r"holds 2 addresses \(a@x.org, b@y.org\)"):
+        parse_config({"alerts": {"recipients": ["penyidik@example.org", "a@x.org, b@y.org"]}}, {})
+
+
+def test_a_fraction_of_a_minute_is_a_valid_interval() -> None:
+    config = parse_config({"sources": [{**TG, "interval_minutes": 0.1}]}, {})
+    assert config.sources[0].interval_minutes == 0.1
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.mkdir(), "is a folder; give the TOML file"),
+        (lambda p: p.write_bytes(b"[smtp]\nhost = 'r\xe9seau'\n"), "is not UTF-8 text (byte"),
+    ],
+    ids=["folder", "latin-1"],
+)
+def test_unreadable_config_file_is_a_config_error(tmp_path: Path, make: Any, message: str) -> None:
+    path = tmp_path / "pantau.toml"
+    make(path)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(path, {})
 
 
 def test_invalid_toml_names_the_file(tmp_path: Path) -> None:

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawler import store
 from crawler.config import Source
 from crawler.extensions import RunRecorder, run_status
 from crawler.items import PostItem
-from crawler.pipelines import StorePipeline
+from crawler.pipelines import NOT_STORED_STAT, StorePipeline
 from pantau.replica import serve_replica
 from spiders.telegram import TelegramSpider
 from tests.support.replica import make_spider, run_crawl
@@ -143,6 +143,62 @@ def test_failed_run_marks_the_source(db_path: Path) -> None:
     assert stored(db_path, "SELECT last_status, last_error FROM sources") == [
         {"last_status": "failed", "last_error": "no preview"}
     ]
+
+
+def walked(spider: TelegramSpider, number: int) -> None:
+    """The spider builds the item of message ``number``, as when its walk reaches it."""
+    fields = {k: v for k, v in post(number).items() if k not in ("platform", "source")}
+    spider.build_item(**fields)
+
+
+def fill_the_disk(db: Any) -> None:
+    """Let the database grow no further: SQLite answers "database or disk is full", as on
+    a full disk."""
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def test_a_post_the_store_refuses_is_counted_and_dropped(pipeline: StorePipeline) -> None:
+    assert pipeline.db is not None
+    fill_the_disk(pipeline.db)
+    big = post()
+    big["images"] = [f"https://cdn.example.org/poster-{n:05}.jpg" for n in range(3000)]
+    with pytest.raises(DropItem, match="database or disk is full"):
+        pipeline.process_item(big)
+    assert pipeline.stats.get_value(NOT_STORED_STAT) == 1
+
+
+def test_run_with_a_refused_post_fails_and_keeps_the_watermark(db_path: Path) -> None:
+    recorder, spider = recorder_for(db_path)
+    recorder.spider_opened(spider)
+    walked(spider, 5)
+    spider.crawler.stats.inc_value(NOT_STORED_STAT)
+    recorder.spider_closed(spider, "finished")
+    assert stored(db_path, "SELECT status, reason FROM runs") == [
+        {"status": "failed", "reason": "1 post(s) could not be stored; see the log"}
+    ]
+    assert stored(db_path, "SELECT * FROM watermarks") == []
+
+
+@pytest.mark.parametrize(
+    ("reason", "errors", "watermark"),
+    [
+        ("finished", 0, [{"top": 9, "floor": 5}]),
+        ("finished", 1, []),  # a page that raised may have cut the walk short
+        ("shutdown", 0, []),
+        ("closespider_timeout", 0, []),
+    ],
+)
+def test_only_a_clean_finished_run_moves_the_watermark(
+    db_path: Path, reason: str, errors: int, watermark: list[dict[str, int]]
+) -> None:
+    recorder, spider = recorder_for(db_path)
+    recorder.spider_opened(spider)
+    for number in (9, 7, 5):
+        walked(spider, number)
+    spider.crawler.stats.set_value("log_count/ERROR", errors)
+    recorder.spider_closed(spider, reason)
+    assert stored(db_path, "SELECT top, floor FROM watermarks WHERE source = 'demo'") == watermark
 
 
 # Whole crawls -------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -36,3 +38,13 @@ def test_model_kinds_offered_are_the_models_kinds() -> None:
     from pantau.commands.classify import MODEL_KINDS
 
     assert set(MODEL_KINDS) == set(KINDS)
+
+
+def test_a_fault_logs_its_traceback_at_debug_level(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, "pantau"):
+        result = CliRunner().invoke(main, ["classify"], input=b'{"id": 1, "text": "\xff"}\n')
+    assert result.exit_code == 2
+    assert result.output.startswith("pantau: error: the input is not UTF-8 text")
+    debug = [r for r in caplog.records if r.levelno == logging.DEBUG and r.exc_info]
+    assert debug and debug[0].exc_info is not None
+    assert debug[0].exc_info[0] is UnicodeDecodeError

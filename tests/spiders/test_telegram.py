@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterator
@@ -407,3 +408,49 @@ def test_second_crawl_stops_at_stored_posts(site: Any, tmp_path: Path) -> None:
     site.requests.clear()
     run_crawl(site.base_url, CHANNEL, tmp_path / "2.jsonl", settings=settings)
     assert site.requests == [f"/s/{CHANNEL}"]
+
+
+def test_crawl_after_an_interrupted_one_reads_its_older_pages_again(
+    site: Any, tmp_path: Path
+) -> None:
+    db_path = tmp_path / "pantau.db"
+    settings = {"PANTAU_DB": str(db_path)}
+    # the first run ends after its first page (as if killed): page 1 stored, page 2 not
+    cut = run_crawl(
+        site.base_url,
+        CHANNEL,
+        tmp_path / "1.jsonl",
+        settings={**settings, "CLOSESPIDER_PAGECOUNT": "1", "CONCURRENT_REQUESTS": "1"},
+    )
+    assert cut.returncode == 0, cut.stderr
+    site.requests.clear()
+    run_crawl(site.base_url, CHANNEL, tmp_path / "2.jsonl", settings=settings)
+    assert site.requests == [f"/s/{CHANNEL}", f"/s/{CHANNEL}?before=107"]
+    with store.connect(db_path) as db:
+        assert store.count_rows(db, "posts") == 13
+        assert [r["status"] for r in db.query("SELECT status FROM runs ORDER BY id")] == [
+            "failed",
+            "ok",
+        ]
+        assert store.get_watermark(db, CHANNEL) | {"updated_at": None} == {
+            "source": CHANNEL,
+            "top": 113,
+            "floor": 101,
+            "run_id": 2,
+            "updated_at": None,
+        }
+
+
+def test_crawl_after_a_finished_one_stops_at_the_watermark_not_at_a_stored_post(
+    tmp_path: Path, channel: Channel
+) -> None:
+    db_path = tmp_path / "pantau.db"
+    settings = {"PANTAU_DB": str(db_path)}
+    with serve_replica() as site:
+        run_crawl(site.base_url, CHANNEL, tmp_path / "1.jsonl", settings=settings)
+        # eight newer posts: the newest page no longer reaches the covered range
+        for number in range(114, 122):
+            site.publish(dataclasses.replace(channel.posts[0], id=number))
+        site.requests.clear()
+        run_crawl(site.base_url, CHANNEL, tmp_path / "2.jsonl", settings=settings, max_pages=5)
+    assert site.requests == [f"/s/{CHANNEL}", f"/s/{CHANNEL}?before=115"]

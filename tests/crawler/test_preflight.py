@@ -1,0 +1,76 @@
+"""The checks before ``pantau run`` crawls: browser, data folder, database."""
+
+from __future__ import annotations
+
+import stat
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from crawler.config import find_browser
+from crawler.errors import ConfigError, StoreError
+from crawler.preflight import check_browser, check_data_dir, check_database
+from tests.support.faults import damaged_database, garbage_database, write_locked
+
+
+def script(path: Path, body: str, mode: int = 0o755) -> str:
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(mode)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: str(tmp / "nowhere" / "chromium"), "no browser at"),
+        (lambda tmp: str(tmp), "no browser at"),
+        (lambda tmp: script(tmp / "chromium", "exit 0", mode=0o644), "is not executable"),
+        (lambda tmp: script(tmp / "chromium", "exit 3"), "--version ended with status 3"),
+    ],
+    ids=["missing", "folder", "not-executable", "does-not-start"],
+)
+def test_a_bad_browser_is_named(tmp_path: Path, make: Callable[[Path], str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as caught:
+        check_browser(make(tmp_path))
+    assert caught.value.key == "browser.executable_path"
+
+
+@pytest.mark.browser
+def test_the_system_chromium_passes() -> None:
+    check_browser(find_browser())
+
+
+def test_a_data_folder_that_cannot_be_made_is_named(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match="cannot write in") as caught:
+        check_data_dir(tmp_path / "file" / "data")
+    assert caught.value.key == "data_dir"
+
+
+def test_a_data_folder_is_created(tmp_path: Path) -> None:
+    check_data_dir(tmp_path / "a" / "b")
+    assert (tmp_path / "a" / "b").is_dir()
+    assert list((tmp_path / "a" / "b").iterdir()) == []
+
+
+@pytest.mark.parametrize("make", [garbage_database, damaged_database], ids=["garbage", "pages"])
+def test_a_damaged_database_is_refused(tmp_path: Path, make: Callable[[Path], Path]) -> None:
+    path = make(tmp_path / "pantau.db")
+    with pytest.raises(StoreError, match="the database is damaged .*restore pantau.db"):
+        check_database(path)
+
+
+def test_a_locked_database_is_refused_after_a_bounded_wait(tmp_path: Path) -> None:
+    path = tmp_path / "pantau.db"
+    check_database(path)  # creates it
+    started = time.monotonic()
+    with write_locked(path), pytest.raises(StoreError, match="locked by another process"):
+        check_database(path, lock_wait=0.5)
+    assert 0.4 < time.monotonic() - started < 5
+
+
+def test_a_new_database_is_created_and_migrated(tmp_path: Path) -> None:
+    check_database(tmp_path / "pantau.db")
+    assert stat.S_ISREG((tmp_path / "pantau.db").stat().st_mode)
