@@ -10,7 +10,7 @@ import click
 
 from crawler import store
 from crawler.errors import ConfigError
-from pantau.options import config_option, get_config, setup_logging
+from pantau.options import config_option, get_config, refuse_root, setup_logging
 
 
 @click.command()
@@ -43,6 +43,7 @@ def run(config_path: str | None) -> None:
 
     setup_logging()
     config = get_config(config_path)
+    refuse_root(config)
     if not config.sources:
         raise ConfigError("sources", "no source configured: add at least one [[sources]] table")
     run_service(config)
@@ -63,6 +64,7 @@ def crawl(config_path: str | None, source_name: str) -> None:
 
     setup_logging()
     config = get_config(config_path)
+    refuse_root(config)
     source = next((s for s in config.sources if s.name == source_name), None)
     if source is None:
         raise ConfigError("sources", f"no source named {source_name!r}")

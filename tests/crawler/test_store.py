@@ -46,6 +46,7 @@ def test_reopening_applies_no_migration_twice(tmp_path: Path) -> None:
                 "m001_initial",
                 "m002_intelligence",
                 "m003_run_warc",
+                "m004_fence_evidence_given_up",
             ]
 
 
@@ -85,6 +86,57 @@ def test_capture_is_retried_until_attempts_run_out(db: Database) -> None:
         store.save_evidence(db, key, path=None, manifest_sha256=None, error="timeout")
     assert store.posts_to_capture(db) == []
     assert store.posts_to_alert(db) == [key], "alert goes out without a screenshot at last"
+
+
+def test_capture_given_up_after_configured_attempts_keeps_the_reason(db: Database) -> None:
+    key = add_flagged(db)
+    for attempt in range(5):
+        assert [p["key"] for p in store.posts_to_capture(db, max_attempts=5)] == [key]
+        store.save_evidence(
+            db, key, path=None, manifest_sha256=None, error=f"timed out {attempt}", max_attempts=5
+        )
+    assert store.posts_to_capture(db, max_attempts=5) == []
+    assert store.get_evidence(db, key)["status"] == "given_up"  # type: ignore[index]
+    assert store.posts_to_alert(db) == [key]
+    assert [(r["post_key"], r["error"]) for r in store.evidence_given_up(db)] == [
+        (key, "timed out 4")
+    ]
+
+
+def test_write_failure_does_not_use_up_attempts(db: Database) -> None:
+    key = add_flagged(db)
+    for _ in range(10):
+        store.save_evidence(
+            db, key, path=None, manifest_sha256=None, error="disk full", count_attempt=False
+        )
+    row = store.get_evidence(db, key)
+    assert (row["status"], row["attempts"]) == ("failed", 0)  # type: ignore[index]
+    assert [p["key"] for p in store.posts_to_capture(db)] == [key]
+
+
+def test_old_failed_rows_out_of_attempts_are_given_up_by_the_migration(tmp_path: Path) -> None:
+    with store.connect(tmp_path / "p.db") as db:
+        key = add_flagged(db)
+        db.execute(
+            "INSERT INTO evidence (post_key, status, attempts, error) VALUES (?, 'failed', 3, 'x')",
+            [key],
+        )
+        store.m004_fence_evidence_given_up(db)
+        assert store.get_evidence(db, key)["status"] == "given_up"  # type: ignore[index]
+
+
+def test_recorded_evidence_by_path_then_by_post_key(db: Database) -> None:
+    key = add_flagged(db)
+    store.save_evidence(db, key, path="/data/evidence/a/1", manifest_sha256="ab", error=None)
+    assert store.recorded_evidence(db, ["/data/evidence/a/1"], None)["manifest_sha256"] == "ab"  # type: ignore[index]
+    assert store.recorded_evidence(db, ["/usb/copy"], key)["manifest_sha256"] == "ab"  # type: ignore[index]
+    assert store.recorded_evidence(db, ["/usb/copy"], "telegram:lain/1") is None
+
+
+def test_open_readonly_refuses_a_missing_database(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="cannot read the database"):
+        store.open_readonly(tmp_path / "tidak-ada.db")
+    assert not (tmp_path / "tidak-ada.db").exists()
 
 
 def test_alert_is_queued_once(db: Database) -> None:
