@@ -80,6 +80,8 @@ ROOT_LAUNCH_ARGS = ("--no-sandbox",)
 # the page time limit before the watchdog kills the browser.
 DEADLINE_FACTOR = 3
 MAX_FENCE_NOTES = 50
+# Starting Chromium on a busy machine can take longer than loading a page.
+LAUNCH_TIMEOUT_SECONDS = 30
 VIEWPORT = (1280, 900)
 MAX_SCREENSHOT_HEIGHT = 20_000
 MAX_TEXT_BYTES = 20 * 1024 * 1024
@@ -220,7 +222,7 @@ class Capturer:
         self._browser = self._playwright.chromium.launch(
             executable_path=path,
             args=launch_args(),
-            timeout=self._timeout_ms,
+            timeout=max(self._timeout_ms, LAUNCH_TIMEOUT_SECONDS * 1000),
             proxy={"server": self._proxy.url},
         )
         self._groups = browser_groups() - before
