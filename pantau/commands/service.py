@@ -113,6 +113,7 @@ def status(config_path: str | None) -> None:
     config = get_config(config_path)
     with store.connect(config.db_path) as db:
         counts = store.status_counts(db)
+        given_up = store.evidence_given_up(db, limit=10)
     click.echo(f"database: {config.db_path}")
     for source in counts["sources"]:
         error = f" — {source['last_error']}" if source["last_error"] else ""
@@ -125,3 +126,8 @@ def status(config_path: str | None) -> None:
         f"evidence {counts['evidence']}, alerts "
         + (", ".join(f"{n} {state}" for state, n in sorted(counts["alerts"].items())) or "none")
     )
+    for row in given_up:
+        click.echo(
+            f"evidence given up for {row['post_key']} after {row['attempts']} attempts: "
+            f"{row['error']}"
+        )
