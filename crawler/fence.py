@@ -11,9 +11,10 @@ demo and the tests allow their own loopback servers)::
     fence = Fence(config.network.allow)
     addresses = fence.check_url(url)   # FencedError(url, reason) when refused
 
-The check resolves the name itself; a client that then resolves it again could be
-given another address (DNS rebinding). ``crawler.media`` connects to the checked
-address; the browser cannot be pinned that way (see ``evidence.capture``).
+The check resolves the name itself; a client that then resolved it again could be
+given another address (DNS rebinding). So the callers connect to an address the check
+returned: ``crawler.media`` directly, and the capture browser through the fencing proxy
+(``evidence.proxy``), which does the browser's name lookups for it.
 """
 
 from __future__ import annotations

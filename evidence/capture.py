@@ -226,17 +226,28 @@ class Capturer:
             proxy={"server": self._proxy.url},
         )
         self._groups = browser_groups() - before
+        if not self._groups:
+            logger.warning("browser process not found in /proc: the capture watchdog is blind")
         self._software = _software_versions(self._browser)
         logger.info("browser started: %s", self._software["browser"])
 
-    def _restart(self) -> None:
-        """After the watchdog killed the browser: forget it and launch another."""
+    def _restart(self, url: str) -> None:
+        """After the watchdog killed the browser: forget it and launch another;
+        ``CaptureError`` when the new one will not start (the next capture tries again)."""
         browser, self._browser = self._browser, None
         for leader in self._groups:
             kill_group(leader)
         if browser is not None:
             _close_quietly(browser)
-        self._launch(self._config.executable_path)
+        self._ensure_browser(url)
+
+    def _ensure_browser(self, url: str) -> None:
+        if self._browser is not None:
+            return
+        try:
+            self._launch(self._config.executable_path)
+        except PlaywrightError as exc:
+            raise CaptureError(url, f"the browser could not be restarted: {_brief(exc)}") from exc
 
     def close(self) -> None:
         """Close the browser, the fence proxy and Playwright (safe to call twice)."""
@@ -244,7 +255,8 @@ class Capturer:
         self._browser = self._playwright = self._proxy = None
         try:
             if browser is not None:
-                _close_quietly(browser)
+                with Watchdog(LAUNCH_TIMEOUT_SECONDS, self._groups):  # close() may hang
+                    _close_quietly(browser)
         finally:
             for leader in self._groups:
                 kill_group(leader)  # a browser that would not close
@@ -267,6 +279,7 @@ class Capturer:
             raise CaptureError(url, exc.reason) from exc
         if holds_bundle(dest) or dest.exists():
             raise CaptureError(url, f"{dest} already holds a bundle; evidence is never overwritten")
+        self._ensure_browser(url)
         snapshot = self._guarded_snapshot(url)
         self._check_final_url(url, snapshot)
         try:
@@ -291,7 +304,7 @@ class Capturer:
                 snapshot = self._snapshot(url)
         except Exception as exc:
             if watchdog.fired:
-                self._restart()
+                self._restart(url)
                 raise CaptureError(
                     url, f"timed out after {self.deadline_seconds:g} s; browser restarted"
                 ) from exc
@@ -300,7 +313,7 @@ class Capturer:
                 raise _with_notes(exc, notes) from exc
             raise
         if watchdog.fired:  # finished just as the timer went off
-            self._restart()
+            self._restart(url)
         snapshot.notes.extend(self._fence_notes())
         return snapshot
 

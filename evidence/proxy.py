@@ -114,6 +114,10 @@ class _Server(socketserver.ThreadingTCPServer):
         super().__init__(address, handler)
         self.proxy = proxy
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser connection that broke is logged, not printed to stderr."""
+        logger.debug("fence proxy: connection from %s failed", client_address, exc_info=True)
+
 
 class _Handler(socketserver.BaseRequestHandler):
     """One browser connection: one request (or one tunnel), checked, then relayed."""
