@@ -161,6 +161,7 @@ class _Handler(socketserver.BaseRequestHandler):
         with upstream:
             if method == b"CONNECT":
                 client.sendall(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+                upstream.sendall(rest)  # what the client sent early, before our answer
             else:
                 upstream.sendall(_origin_form(head) + rest)
             _splice(client, upstream, timeout)

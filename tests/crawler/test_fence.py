@@ -199,3 +199,16 @@ def test_redirect_loop_ends(site: str) -> None:
 def test_missing_poster_names_the_status(site: str) -> None:
     with pytest.raises(MediaError, match="HTTP 404"):
         fetch_image(f"{site}/tidak-ada.png", loopback_fence())
+
+
+def test_download_connects_to_the_checked_address(site: str) -> None:
+    """The fence resolves the name once and the download connects to that address: a
+    second lookup (DNS rebinding) never happens. ``pos.invalid`` exists only in the
+    fence's resolver, yet the poster arrives."""
+    port = int(site.rsplit(":", 1)[1])
+
+    def resolver(host: str, port: int) -> list:
+        return [ip_address("127.0.0.1")]
+
+    fence = Fence(parse_allow(["127.0.0.1"]), resolver=resolver)
+    assert fetch_image(f"http://pos.invalid:{port}/poster.png", fence) == png_bytes()
