@@ -6,11 +6,13 @@ it, and send what they read to an "attacker" path on the replica."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from classifiers.ocr import ocr_image
 from crawler.config import BrowserConfig, find_browser
 from crawler.errors import CaptureError
 from evidence.bundle import MANIFEST
@@ -32,10 +34,12 @@ def page(body: str, head: str = "") -> Reply:
 
 
 def steal(expression: str) -> str:
-    """Script that reads ``expression`` (a promise of text) and sends it to /curi."""
+    """Script that reads ``expression`` (a promise of text), shows it on the page and
+    sends it to /curi."""
     return (
         f"<script>Promise.resolve().then(() => {expression})"
-        ".then(t => fetch('/curi?d=' + encodeURIComponent(t)))"
+        ".then(t => { document.body.insertAdjacentText('beforeend', t);"
+        " return fetch('/curi?d=' + encodeURIComponent(t)); })"
         ".catch(e => fetch('/curi?gagal=' + encodeURIComponent(String(e))));</script>"
     )
 
@@ -105,16 +109,24 @@ def bundle_text(folder: Path) -> str:
     )
 
 
+def screenshot_text(folder: Path) -> str:
+    """What Tesseract reads in the bundle's screenshot (skips without Tesseract)."""
+    if shutil.which("tesseract") is None:
+        pytest.skip("Tesseract is not installed")
+    return ocr_image((folder / "screenshot.png").read_bytes(), languages="eng")
+
+
 def test_plain_page_is_captured_through_the_fence(
     capturer: Capturer, site: str, tmp_path: Path
 ) -> None:
     result = capturer.capture(f"{site}/loker", tmp_path / "b")
     assert "+855 12 345 678" in (result.path / "page.txt").read_text(encoding="utf-8")
+    assert "KAMBOJA" in screenshot_text(result.path).upper()  # OCR sees the page's words
     assert json.loads((result.path / MANIFEST).read_text())["notes"] == []
 
 
 def test_redirect_inward_is_not_captured(capturer: Capturer, site: str, tmp_path: Path) -> None:
-    with pytest.raises(CaptureError, match="loopback address 127.0.0.2"):
+    with pytest.raises(CaptureError, match="the page led to .*: loopback address 127.0.0.2"):
         capturer.capture(f"{site}/pindah", tmp_path / "b")
     assert not (tmp_path / "b").exists()
 
@@ -122,15 +134,9 @@ def test_redirect_inward_is_not_captured(capturer: Capturer, site: str, tmp_path
 def test_meta_refresh_inward_is_not_captured_as_the_internal_page(
     capturer: Capturer, site: str, tmp_path: Path
 ) -> None:
-    try:
-        result = capturer.capture(f"{site}/segar", tmp_path / "b")
-    except CaptureError as exc:
-        assert "loopback address 127.0.0.2" in str(exc)
-        return
-    assert SECRET not in bundle_text(result.path)  # captured before the refresh left
-    assert "loopback address 127.0.0.2" in " ".join(
-        json.loads((result.path / MANIFEST).read_text())["notes"]
-    )
+    with pytest.raises(CaptureError, match="the page led to .*: loopback address 127.0.0.2"):
+        capturer.capture(f"{site}/segar", tmp_path / "b")
+    assert not (tmp_path / "b").exists()
 
 
 @pytest.mark.parametrize("path", ["/ambil", "/soket"])
@@ -142,6 +148,7 @@ def test_script_cannot_read_an_internal_service(
     notes = json.loads((result.path / MANIFEST).read_text())["notes"]
     assert any("refused by the fence" in n and "127.0.0.2" in n for n in notes), notes
     assert SECRET not in bundle_text(result.path)
+    assert "RAHASIA" not in screenshot_text(result.path).upper()
     assert not any(SECRET in entry for entry in attacker_log)
     assert any(entry.startswith("/curi?gagal=") for entry in attacker_log), attacker_log
 
