@@ -242,8 +242,14 @@ class Capturer:
         self._ensure_browser(url)
 
     def _ensure_browser(self, url: str) -> None:
-        if self._browser is not None:
+        """A running browser for the next capture: launched again when the last one
+        was killed or died (a crashed browser would fail every capture after it)."""
+        if self._browser is not None and self._browser.is_connected():
             return
+        if self._browser is not None:
+            logger.warning("the browser died; starting another")
+            _close_quietly(self._browser)
+            self._browser = None
         try:
             self._launch(self._config.executable_path)
         except PlaywrightError as exc:
@@ -303,19 +309,30 @@ class Capturer:
             with watchdog:
                 snapshot = self._snapshot(url)
         except Exception as exc:
-            if watchdog.fired:
-                self._restart(url)
-                raise CaptureError(
-                    url, f"timed out after {self.deadline_seconds:g} s; browser restarted"
-                ) from exc
-            if isinstance(exc, CaptureError):
-                notes = self._fence_notes() + self._proxy.take_notes()
-                raise _with_notes(exc, notes) from exc
-            raise
+            error = self._explained(url, exc, watchdog.fired)
+            if error is exc:
+                raise
+            raise error from exc
         if watchdog.fired:  # finished just as the timer went off
             self._restart(url)
         snapshot.notes.extend(self._fence_notes())
         return snapshot
+
+    def _explained(self, url: str, exc: Exception, timed_out: bool) -> Exception:
+        """The error a failed snapshot ends in, the browser restarted when it was
+        killed by the watchdog or died; the proxy's notes say why a connection failed."""
+        assert self._proxy is not None
+        if timed_out:
+            self._restart(url)
+            return CaptureError(
+                url, f"timed out after {self.deadline_seconds:g} s; browser restarted"
+            )
+        if not isinstance(exc, CaptureError):
+            return exc
+        if not self.browser.is_connected():
+            self._restart(url)  # it crashed, or was killed from outside
+            return CaptureError(url, f"{exc.problem}; the browser died and was restarted")
+        return _with_notes(exc, self._fence_notes() + self._proxy.take_notes())
 
     def _fence_notes(self) -> list[str]:
         """One note per URL the page asked for that the fence refused (the proxy

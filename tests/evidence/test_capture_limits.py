@@ -5,6 +5,8 @@ counted in /proc."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import threading
@@ -245,3 +247,24 @@ def test_full_disk_leaves_nothing_and_the_post_is_captured_later(
     (small_disk / "isi").unlink()  # the operator frees space
     assert in_own_thread(one_pass) == 1
     assert store.get_evidence(db, key)["status"] == "ok"  # type: ignore[index]
+
+
+def test_browser_that_died_is_replaced_for_the_next_capture(
+    browser_config: BrowserConfig, site: str, tmp_path: Path
+) -> None:
+    """Chromium killed from outside (out of memory, an operator) between two posts: the
+    post being captured fails, saying so, and the next one is captured by a new browser."""
+
+    def kill_then_capture() -> tuple[str, bool]:
+        with Capturer(browser_config, loopback_fence()) as capturer:
+            for leader in browser_groups():
+                os.killpg(leader, signal.SIGKILL)
+            with pytest.raises(CaptureError) as caught:
+                capturer.capture(f"{site}/loker", tmp_path / "a")
+            return str(caught.value), capturer.capture(
+                f"{site}/loker", tmp_path / "b"
+            ).path.is_dir()
+
+    error, captured = in_own_thread(kill_then_capture)  # type: ignore[misc]
+    assert "the browser died and was restarted" in error
+    assert captured
