@@ -47,7 +47,8 @@ from classifiers.verdict import Verdict
 from crawler import store
 from crawler.config import Config, Source
 from crawler.crawl import CrawlRunner, close_dead_runs
-from crawler.errors import FAULTS, PantauError, describe_fault
+from crawler.errors import FAULTS, FencedError, PantauError, describe_fault
+from crawler.fence import Fence
 from crawler.health import assess, serve_health
 from crawler.media import MediaError, fetch_image
 from crawler.preflight import check_start
@@ -77,15 +78,16 @@ class CycleReport:
     flagged_keys: tuple[str, ...] = field(default=())
 
 
-def read_posters(db: Database, keys: list[str], languages: str = "ind+eng") -> int:
-    """OCR the images of posts ``keys`` not read before; failures are kept as errors so
-    that a broken image is not fetched again on every pass."""
+def read_posters(db: Database, keys: list[str], fence: Fence, languages: str = "ind+eng") -> int:
+    """OCR the images of posts ``keys`` not read before, each fetched through the
+    fence; failures (refusals too) are kept as errors so that a broken image is not
+    fetched again on every pass."""
     urls = store.images_without_text(db, keys)
     for url in urls:
         try:
-            text = ocr_image(fetch_image(url), languages=languages)
+            text = ocr_image(fetch_image(url, fence), languages=languages)
             store.save_image_text(db, url, text)
-        except (MediaError, OcrError) as exc:
+        except (MediaError, FencedError, OcrError) as exc:
             log.warning("poster %s: %s", url, exc)
             store.save_image_text(db, url, "", error=str(exc))
     return len(urls)
@@ -99,7 +101,8 @@ def classify_pending(
     be classified is logged and stays pending (see :func:`_verdicts`)."""
     posts = list(store.posts_to_classify(db, limit))
     if config is not None and config.classifier.ocr:
-        read_posters(db, [p["key"] for p in posts], config.classifier.ocr_languages)
+        fence = Fence(config.network.allow)
+        read_posters(db, [p["key"] for p in posts], fence, config.classifier.ocr_languages)
     recent = datetime.now(UTC) - REPOST_WINDOW
     reposts = RepostIndex.rebuild(store.cluster_texts(db, since=recent)) if posts else None
     registry = load_agencies(db) if posts else None
@@ -159,10 +162,13 @@ def load_model(config: Config) -> TextModel | None:
 
 def capture(db: Database, config: Config, limit: int = 50) -> int:
     """Capture evidence of flagged posts; the browser starts only when there is work."""
-    if not store.posts_to_capture(db, 1):
+    attempts = config.browser.max_attempts
+    if not store.posts_to_capture(db, 1, attempts):
         return 0
-    with Capturer(config.browser) as capturer:
-        return capture_pending(db, capturer, config.evidence_dir, limit=limit)
+    with Capturer(config.browser, Fence(config.network.allow)) as capturer:
+        return capture_pending(
+            db, capturer, config.evidence_dir, limit=limit, max_attempts=attempts
+        )
 
 
 def process(

@@ -19,11 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import ConfigError
+from crawler.fence import IPNetwork, parse_allow
 
 SETTINGS: dict[str, str] = {
     "data_dir": "Folder for the database, evidence bundles and the demo's mail sink.",
     "browser.executable_path": "Chromium binary used for evidence capture.",
     "browser.timeout_seconds": "Time limit for loading one page during capture.",
+    "browser.max_attempts": "Capture attempts of one post before it is given up.",
+    "network.allow": "Addresses or networks hostile content may reach despite the fence.",
+    "service.allow_root": "true lets `pantau run` run as root (containers only).",
     "smtp.host": "SMTP server that sends the alerts.",
     "smtp.port": "Its port.",
     "smtp.security": "none, starttls or ssl.",
@@ -78,6 +82,19 @@ _BROWSER_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome"
 class BrowserConfig:
     executable_path: str
     timeout_seconds: float = 30.0
+    max_attempts: int = 3
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """The fence's exceptions (``crawler.fence``): networks reachable anyway."""
+
+    allow: tuple[IPNetwork, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    allow_root: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,6 +165,8 @@ class Config:
     sources: tuple[Source, ...] = ()
     health: HealthConfig = field(default_factory=HealthConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    service: ServiceConfig = field(default_factory=ServiceConfig)
 
     @property
     def db_path(self) -> Path:
@@ -186,7 +205,18 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     _check_keys(
         "",
         raw,
-        {"data_dir", "browser", "smtp", "alerts", "classifier", "sources", "health", "retention"},
+        {
+            "data_dir",
+            "browser",
+            "smtp",
+            "alerts",
+            "classifier",
+            "sources",
+            "health",
+            "retention",
+            "network",
+            "service",
+        },
     )
     data_dir = env.get("PANTAU_DATA_DIR") or _str(raw, "data_dir", "pantau-data")
     return Config(
@@ -198,6 +228,8 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         sources=_sources(raw.get("sources", [])),
         health=_health(_table(raw, "health")),
         retention=_retention(_table(raw, "retention")),
+        network=_network(_table(raw, "network")),
+        service=_service(_table(raw, "service")),
     )
 
 
@@ -211,12 +243,32 @@ def find_browser() -> str:
 
 
 def _browser(raw: Mapping[str, Any]) -> BrowserConfig:
-    _check_keys("browser.", raw, {"executable_path", "timeout_seconds"})
+    _check_keys("browser.", raw, set(BrowserConfig.__dataclass_fields__))
     path = _str(raw, "executable_path", "", prefix="browser.") or find_browser()
     return BrowserConfig(
         executable_path=path,
         timeout_seconds=_number(raw, "timeout_seconds", 30.0, 1, 600, prefix="browser."),
+        max_attempts=int(_number(raw, "max_attempts", 3, 1, 100, "browser.", integer=True)),
     )
+
+
+def _network(raw: Mapping[str, Any]) -> NetworkConfig:
+    _check_keys("network.", raw, {"allow"})
+    entries = raw.get("allow", [])
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        raise ConfigError("network.allow", "must be a list of addresses or networks")
+    try:
+        return NetworkConfig(allow=parse_allow(entries))
+    except ValueError as exc:
+        raise ConfigError("network.allow", str(exc)) from None
+
+
+def _service(raw: Mapping[str, Any]) -> ServiceConfig:
+    _check_keys("service.", raw, {"allow_root"})
+    allow_root = raw.get("allow_root", False)
+    if not isinstance(allow_root, bool):
+        raise ConfigError("service.allow_root", "must be true or false")
+    return ServiceConfig(allow_root=allow_root)
 
 
 def _smtp(raw: Mapping[str, Any], env: Mapping[str, str]) -> SmtpConfig:

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -36,6 +37,9 @@ ALERT_FAILED = "failed"
 ALERT_UNCERTAIN = "uncertain"
 REVIEW_DECISIONS = ("confirmed", "false_positive")
 MAX_CAPTURE_ATTEMPTS = 3
+EVIDENCE_OK = "ok"
+EVIDENCE_FAILED = "failed"
+EVIDENCE_GIVEN_UP = "given_up"
 
 
 def now_iso(now: datetime | None = None) -> str:
@@ -158,6 +162,15 @@ def m004_crashsafe_watermarks(db: Database) -> None:
         );
         ALTER TABLE runs ADD COLUMN pid INTEGER;
         """
+    )
+
+
+@migrations()
+def m004_fence_evidence_given_up(db: Database) -> None:
+    """Captures out of attempts are ``given_up`` (the attempt limit is configurable)."""
+    db.execute(
+        "UPDATE evidence SET status = 'given_up' WHERE status = 'failed' AND attempts >= ?",
+        [MAX_CAPTURE_ATTEMPTS],
     )
 
 
@@ -573,7 +586,9 @@ _FALSE_POSITIVE = (
 # Evidence -----------------------------------------------------------------------------
 
 
-def posts_to_capture(db: Database, limit: int = 100) -> list[dict[str, Any]]:
+def posts_to_capture(
+    db: Database, limit: int = 100, max_attempts: int = MAX_CAPTURE_ATTEMPTS
+) -> list[dict[str, Any]]:
     """Suspicious posts without successful evidence, not marked false positive,
     with capture attempts left."""
     fp = _FALSE_POSITIVE.format(col="posts.key")
@@ -583,7 +598,7 @@ def posts_to_capture(db: Database, limit: int = 100) -> list[dict[str, Any]]:
         "WHERE verdicts.label = 'suspicious' AND (evidence.post_key IS NULL OR "
         f"(evidence.status = 'failed' AND evidence.attempts < ?)) AND NOT {fp} "
         "ORDER BY verdicts.score DESC LIMIT ?",
-        [MAX_CAPTURE_ATTEMPTS, limit],
+        [max_attempts, limit],
     )
     return [_decode_post(row) for row in rows]
 
@@ -596,18 +611,27 @@ def save_evidence(
     manifest_sha256: str | None,
     error: str | None,
     now: datetime | None = None,
+    max_attempts: int = MAX_CAPTURE_ATTEMPTS,
+    count_attempt: bool = True,
 ) -> None:
     """Record a capture attempt: ``path`` and ``manifest_sha256`` on success, ``error``
-    on failure (the attempt counter goes up either way)."""
-    status = "ok" if error is None else "failed"
+    on failure. The attempt counter goes up either way, unless ``count_attempt`` is
+    false (a fault of ours, such as a full disk, not of the page); a failure that
+    reaches ``max_attempts`` is ``given_up``, and the alert goes out without evidence."""
+    status = EVIDENCE_OK if error is None else EVIDENCE_FAILED
+    step = 1 if count_attempt else 0
     db.execute(
         "INSERT INTO evidence (post_key, status, path, manifest_sha256, captured_at, attempts, "
-        "error) VALUES (?, ?, ?, ?, ?, 1, ?) ON CONFLICT(post_key) DO UPDATE SET "
+        "error) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(post_key) DO UPDATE SET "
         "status = excluded.status, path = COALESCE(excluded.path, evidence.path), "
         "manifest_sha256 = COALESCE(excluded.manifest_sha256, evidence.manifest_sha256), "
-        "captured_at = excluded.captured_at, attempts = evidence.attempts + 1, "
+        "captured_at = excluded.captured_at, attempts = evidence.attempts + ?, "
         "error = excluded.error",
-        [key, status, path, manifest_sha256, now_iso(now), error],
+        [key, status, path, manifest_sha256, now_iso(now), step, error, step],
+    )
+    db.execute(
+        "UPDATE evidence SET status = ? WHERE post_key = ? AND status = ? AND attempts >= ?",
+        [EVIDENCE_GIVEN_UP, key, EVIDENCE_FAILED, max_attempts],
     )
 
 
@@ -616,21 +640,57 @@ def get_evidence(db: Database, key: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def evidence_given_up(db: Database, limit: int = 20) -> list[dict[str, Any]]:
+    """Posts whose capture was given up, with the last reason, newest first."""
+    return list(
+        db.query(
+            "SELECT post_key, attempts, error, captured_at FROM evidence WHERE status = ? "
+            "ORDER BY captured_at DESC LIMIT ?",
+            [EVIDENCE_GIVEN_UP, limit],
+        )
+    )
+
+
+def recorded_evidence(
+    db: Database, paths: list[str], post_key: str | None
+) -> dict[str, Any] | None:
+    """The evidence row of a bundle: by its folder (any of ``paths``), else by the
+    post key its manifest names."""
+    marks = ", ".join("?" for _ in paths)
+    rows = list(db.query(f"SELECT * FROM evidence WHERE path IN ({marks})", paths))
+    if not rows and post_key:
+        rows = list(db.query("SELECT * FROM evidence WHERE post_key = ?", [post_key]))
+    return rows[0] if rows else None
+
+
+def open_readonly(path: str | Path) -> Database:
+    """The database at ``path`` opened read-only (never created, never migrated);
+    ``StoreError`` when there is none or it cannot be read."""
+    try:
+        where = quote(str(Path(path).absolute()))
+        connection = sqlite3.connect(f"file:{where}?mode=ro", uri=True)
+        db = Database(connection)
+        db.execute("SELECT count(*) FROM evidence").fetchall()
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot read the database {path}: {exc}") from exc
+    return db
+
+
 # Alerts (the outbox) ------------------------------------------------------------------
 
 
 def posts_to_alert(db: Database) -> list[str]:
     """Keys of suspicious posts with no alert yet, not marked false positive, whose
-    evidence is captured or has run out of attempts."""
+    evidence is captured or was given up (out of attempts)."""
     fp = _FALSE_POSITIVE.format(col="verdicts.post_key")
     rows = db.query(
         "SELECT verdicts.post_key FROM verdicts "
         "LEFT JOIN alerts ON alerts.post_key = verdicts.post_key "
         "LEFT JOIN evidence ON evidence.post_key = verdicts.post_key "
         "WHERE verdicts.label = 'suspicious' AND alerts.id IS NULL "
-        f"AND NOT {fp} AND (evidence.status = 'ok' OR evidence.attempts >= ?) "
+        f"AND NOT {fp} AND evidence.status IN (?, ?) "
         "ORDER BY verdicts.score DESC",
-        [MAX_CAPTURE_ATTEMPTS],
+        [EVIDENCE_OK, EVIDENCE_GIVEN_UP],
     )
     return [row["post_key"] for row in rows]
 

@@ -5,8 +5,18 @@ capture; ``capture_pending`` is the pipeline stage that captures every suspiciou
 still waiting for evidence. The bundle format is in ``evidence.bundle``; checking one
 is ``evidence.verify``.
 
-Posts arrive from hostile places, so only ``http``/``https`` URLs are opened, folder
-names derived from post keys are sanitised, and a bundle is never overwritten.
+Posts arrive from hostile places, and the pages they lead to are written by criminals:
+
+- the post URL must pass the network fence (``crawler.fence``), and every connection
+  the page makes goes through the fence proxy (``evidence.proxy``); what was refused is
+  noted in the manifest, and a page that ends on a refused address (a redirect or meta
+  refresh inward) is not captured;
+- Chromium keeps its sandbox, except as root, where it cannot start with one (the
+  service refuses to run as root unless ``service.allow_root`` says so);
+- each capture runs under a ``Watchdog``: past ``DEADLINE_FACTOR`` x the page time
+  limit the browser is killed and restarted, and the capture fails as "timed out";
+- folder names derived from post keys are sanitised, and a bundle is never
+  overwritten (it is written beside its place and renamed into it).
 """
 
 from __future__ import annotations
@@ -29,25 +39,31 @@ from sqlite_utils import Database
 
 from crawler import store
 from crawler.config import BrowserConfig
-from crawler.errors import CaptureError, ConfigError
+from crawler.errors import BundleWriteError, CaptureError, ConfigError, FencedError
+from crawler.fence import Fence
 from evidence.bundle import (
     PAGE_HTML,
     PAGE_TEXT,
+    PAGE_VIEW,
     SCREENSHOT,
     holds_bundle,
     new_bundle_folder,
+    remove_partial_bundles,
     safe_folder_name,
     truncate_utf8,
     write_bundle,
 )
+from evidence.inert import inert_copy
+from evidence.proxy import FenceProxy
+from evidence.watchdog import Watchdog, browser_groups, kill_group
 
 logger = logging.getLogger(__name__)
 
 
-# Chromium runs as root on a server without a display or outside network: no sandbox
-# (it refuses to start as root with one), no GPU, and none of its calls to Google hosts.
+# Chromium runs on a server without a display: no GPU, none of its calls to Google hosts,
+# no QUIC (UDP would pass the proxy by), and WebRTC only through the proxy (no UDP to
+# addresses the fence would refuse).
 LAUNCH_ARGS = (
-    "--no-sandbox",
     "--disable-gpu",
     "--disable-dev-shm-usage",
     "--disable-background-networking",
@@ -55,8 +71,17 @@ LAUNCH_ARGS = (
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
-ALLOWED_SCHEMES = ("http", "https")
+# As root Chromium refuses to start with its sandbox; only then is it switched off.
+ROOT_LAUNCH_ARGS = ("--no-sandbox",)
+# A whole capture (load, settle, screenshot, reading the page) may take this many times
+# the page time limit before the watchdog kills the browser.
+DEADLINE_FACTOR = 3
+MAX_FENCE_NOTES = 50
+# Starting Chromium on a busy machine can take longer than loading a page.
+LAUNCH_TIMEOUT_SECONDS = 30
 VIEWPORT = (1280, 900)
 MAX_SCREENSHOT_HEIGHT = 20_000
 MAX_TEXT_BYTES = 20 * 1024 * 1024
@@ -108,7 +133,7 @@ class Capturer:
 
     Use it as a context manager::
 
-        with Capturer(config.browser) as capturer:
+        with Capturer(config.browser, Fence(config.network.allow)) as capturer:
             result = capturer.capture(url, folder, post_key=key)
 
     Each capture gets its own browser context (no cookies or cache shared between
@@ -120,6 +145,7 @@ class Capturer:
     def __init__(
         self,
         config: BrowserConfig,
+        fence: Fence,
         *,
         viewport: tuple[int, int] = VIEWPORT,
         max_screenshot_height: int = MAX_SCREENSHOT_HEIGHT,
@@ -127,6 +153,7 @@ class Capturer:
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._config = config
+        self._fence = fence
         self._viewport = {"width": viewport[0], "height": viewport[1]}
         self._max_height = max_screenshot_height
         self._max_text_bytes = max_text_bytes
@@ -134,6 +161,9 @@ class Capturer:
         self._timeout_ms = config.timeout_seconds * 1000
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
+        self._proxy: FenceProxy | None = None
+        self._groups: set[int] = set()
+        self._requested: list[str] = []
         self._software: dict[str, str] = {}
 
     def __enter__(self) -> Capturer:
@@ -175,44 +205,153 @@ class Capturer:
             self._playwright = sync_playwright().start()
         except PlaywrightError as exc:
             raise RuntimeError(f"cannot start Playwright in this thread: {_brief(exc)}") from exc
+        self._proxy = FenceProxy(self._fence, timeout=self._config.timeout_seconds)
+        self._proxy.start()
         try:
-            self._browser = self._playwright.chromium.launch(
-                executable_path=path, args=list(LAUNCH_ARGS), timeout=self._timeout_ms
-            )
+            self._launch(path)
         except PlaywrightError as exc:
             self.close()
             raise ConfigError(
                 "browser.executable_path", f"cannot start {path}: {_brief(exc)}"
             ) from exc
+
+    def _launch(self, path: str) -> None:
+        """Launch Chromium behind the fence proxy and note its process group."""
+        assert self._playwright is not None and self._proxy is not None
+        before = browser_groups()
+        self._browser = self._playwright.chromium.launch(
+            executable_path=path,
+            args=launch_args(),
+            timeout=max(self._timeout_ms, LAUNCH_TIMEOUT_SECONDS * 1000),
+            proxy={"server": self._proxy.url},
+        )
+        self._groups = browser_groups() - before
+        if not self._groups:
+            logger.warning("browser process not found in /proc: the capture watchdog is blind")
         self._software = _software_versions(self._browser)
         logger.info("browser started: %s", self._software["browser"])
 
+    def _restart(self, url: str) -> None:
+        """After the watchdog killed the browser: forget it and launch another;
+        ``CaptureError`` when the new one will not start (the next capture tries again)."""
+        browser, self._browser = self._browser, None
+        for leader in self._groups:
+            kill_group(leader)
+        if browser is not None:
+            _close_quietly(browser)
+        self._ensure_browser(url)
+
+    def _ensure_browser(self, url: str) -> None:
+        """A running browser for the next capture: launched again when the last one
+        was killed or died (a crashed browser would fail every capture after it)."""
+        if self._browser is not None and self._browser.is_connected():
+            return
+        if self._browser is not None:
+            logger.warning("the browser died; starting another")
+            _close_quietly(self._browser)
+            self._browser = None
+        try:
+            self._launch(self._config.executable_path)
+        except PlaywrightError as exc:
+            raise CaptureError(url, f"the browser could not be restarted: {_brief(exc)}") from exc
+
     def close(self) -> None:
-        """Close the browser and stop Playwright (safe to call twice)."""
-        browser, playwright = self._browser, self._playwright
-        self._browser = self._playwright = None
+        """Close the browser, the fence proxy and Playwright (safe to call twice)."""
+        browser, playwright, proxy = self._browser, self._playwright, self._proxy
+        self._browser = self._playwright = self._proxy = None
         try:
             if browser is not None:
-                _close_quietly(browser)
+                with Watchdog(LAUNCH_TIMEOUT_SECONDS, self._groups):  # close() may hang
+                    _close_quietly(browser)
         finally:
+            for leader in self._groups:
+                kill_group(leader)  # a browser that would not close
             if playwright is not None:
                 playwright.stop()
+            if proxy is not None:
+                proxy.close()
 
     def capture(self, url: str, dest: Path, *, post_key: str | None = None) -> CaptureResult:
         """Capture ``url`` into the folder ``dest`` (created; must not hold a bundle yet).
 
         An HTTP error page (404, 410, 500...) is captured like any other: a removed
         post is evidence too, and ``http_status`` in the manifest says what happened.
-        Raises ``CaptureError`` for refused URLs, timeouts, network and write errors.
+        Raises ``CaptureError`` for refused URLs, timeouts and network errors, and
+        ``BundleWriteError`` when the bundle cannot be written (disk full).
         """
-        _check_url(url)
-        if holds_bundle(dest):
+        try:
+            self._fence.check_url(url)
+        except FencedError as exc:
+            raise CaptureError(url, exc.reason) from exc
+        if holds_bundle(dest) or dest.exists():
             raise CaptureError(url, f"{dest} already holds a bundle; evidence is never overwritten")
-        snapshot = self._snapshot(url)
+        self._ensure_browser(url)
+        snapshot = self._guarded_snapshot(url)
+        self._check_final_url(url, snapshot)
         try:
             return self._write_bundle(url, snapshot, dest, post_key)
         except OSError as exc:
-            raise CaptureError(url, f"cannot write the bundle to {dest}: {exc}") from exc
+            raise BundleWriteError(url, f"cannot write the bundle to {dest}: {exc}") from exc
+
+    @property
+    def deadline_seconds(self) -> float:
+        """How long one capture may take before the watchdog kills the browser."""
+        return DEADLINE_FACTOR * self._config.timeout_seconds
+
+    def _guarded_snapshot(self, url: str) -> _Snapshot:
+        """``_snapshot`` under the watchdog; a capture it cut short fails as timed out,
+        and the browser is restarted for the next one."""
+        assert self._proxy is not None
+        self._proxy.take_notes()
+        self._requested = []
+        watchdog = Watchdog(self.deadline_seconds, self._groups)
+        try:
+            with watchdog:
+                snapshot = self._snapshot(url)
+        except Exception as exc:
+            error = self._explained(url, exc, watchdog.fired)
+            if error is exc:
+                raise
+            raise error from exc
+        if watchdog.fired:  # finished just as the timer went off
+            self._restart(url)
+        snapshot.notes.extend(self._fence_notes())
+        return snapshot
+
+    def _explained(self, url: str, exc: Exception, timed_out: bool) -> Exception:
+        """The error a failed snapshot ends in, the browser restarted when it was
+        killed by the watchdog or died; the proxy's notes say why a connection failed."""
+        assert self._proxy is not None
+        if timed_out:
+            self._restart(url)
+            return CaptureError(
+                url, f"timed out after {self.deadline_seconds:g} s; browser restarted"
+            )
+        if not isinstance(exc, CaptureError):
+            return exc
+        if not self.browser.is_connected():
+            self._restart(url)  # it crashed, or was killed from outside
+            return CaptureError(url, f"{exc.problem}; the browser died and was restarted")
+        return _with_notes(exc, self._fence_notes() + self._proxy.take_notes())
+
+    def _fence_notes(self) -> list[str]:
+        """One note per URL the page asked for that the fence refused (the proxy
+        refused them; the page's own request list says which were the page's)."""
+        verdicts: dict[str, str | None] = {}
+        notes = []
+        for url in dict.fromkeys(self._requested):
+            reason = _refusal(self._fence, url, verdicts)
+            if reason is not None and len(notes) < MAX_FENCE_NOTES:
+                notes.append(f"refused by the fence: {url[:300]}: {reason}")
+        return notes
+
+    def _check_final_url(self, url: str, snapshot: _Snapshot) -> None:
+        """A page that ended on a refused address (a redirect or refresh inward) shows
+        the fence's refusal, not the post: it is not evidence of anything."""
+        try:
+            self._fence.check_url(snapshot.final_url)
+        except FencedError as exc:
+            raise CaptureError(url, f"the page led to {exc.url}: {exc.reason}") from exc
 
     def _snapshot(self, url: str) -> _Snapshot:
         context: BrowserContext | None = None
@@ -223,6 +362,7 @@ class Capturer:
                 service_workers="block",
             )
             context.set_default_timeout(self._timeout_ms)
+            context.on("request", lambda request: self._requested.append(request.url))
             return self._read_page(context, url)
         except PlaywrightError as exc:
             raise CaptureError(url, _brief(exc)) from exc
@@ -232,6 +372,7 @@ class Capturer:
 
     def _read_page(self, context: BrowserContext, url: str) -> _Snapshot:
         page = context.new_page()
+        page.on("websocket", lambda socket: self._requested.append(socket.url))
         try:
             response = page.goto(url, wait_until="load")
             notes = self._settle(page)
@@ -285,6 +426,7 @@ class Capturer:
             if len(contents[name]) < size:
                 truncated[name] = size
                 snapshot.notes.append(f"{name} cut to {self._max_text_bytes} of {size} bytes")
+        contents[PAGE_VIEW] = inert_copy(contents[PAGE_HTML])
         return contents, truncated
 
     def _manifest(
@@ -314,25 +456,41 @@ def capture_pending(
     evidence_dir: Path,
     *,
     limit: int = 50,
+    max_attempts: int = store.MAX_CAPTURE_ATTEMPTS,
     clock: Callable[[], datetime] = _utc_now,
 ) -> int:
     """Capture up to ``limit`` suspicious posts still waiting for evidence, recording
-    each attempt in the store; a failed page is recorded and the others go on.
+    each attempt in the store; a failed page is recorded and the others go on, and a
+    post that failed ``max_attempts`` times is given up (its alert goes without
+    evidence). Bundles left half-written by an interrupted run are removed first.
     Returns the number captured."""
+    for leftover in remove_partial_bundles(evidence_dir):
+        logger.warning("removed a half-written bundle %s; its post is captured again", leftover)
     captured = 0
-    for post in store.posts_to_capture(db, limit):
+    for post in store.posts_to_capture(db, limit, max_attempts):
         dest = new_bundle_folder(evidence_dir / safe_folder_name(post["key"]), clock())
-        captured += _capture_post(db, capturer, post, dest)
+        captured += _capture_post(db, capturer, post, dest, max_attempts)
     return captured
 
 
-def _capture_post(db: Database, capturer: Capturer, post: dict[str, Any], dest: Path) -> int:
+def _capture_post(
+    db: Database, capturer: Capturer, post: dict[str, Any], dest: Path, max_attempts: int
+) -> int:
     key = post["key"]
     try:
         result = capturer.capture(post["url"], dest, post_key=key)
     except CaptureError as exc:
+        ours = isinstance(exc, BundleWriteError)  # disk full: not the page's fault
         logger.warning("evidence for %s not captured: %s", key, exc)
-        store.save_evidence(db, key, path=None, manifest_sha256=None, error=str(exc))
+        store.save_evidence(
+            db,
+            key,
+            path=None,
+            manifest_sha256=None,
+            error=str(exc),
+            max_attempts=max_attempts,
+            count_attempt=not ours,
+        )
         return 0
     store.save_evidence(
         db, key, path=str(result.path), manifest_sha256=result.manifest_sha256, error=None
@@ -340,13 +498,34 @@ def _capture_post(db: Database, capturer: Capturer, post: dict[str, Any], dest: 
     return 1
 
 
-def _check_url(url: str) -> None:
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        raise CaptureError(url, f"not a valid URL: {exc}") from None
-    if parts.scheme.lower() not in ALLOWED_SCHEMES or not parts.hostname:
-        raise CaptureError(url, "only http and https URLs with a host are captured")
+def _refusal(fence: Fence, url: str, verdicts: dict[str, str | None]) -> str | None:
+    """Why the fence refuses ``url`` (ws/wss checked as http/https; other schemes such
+    as data: never reach the network), remembered per origin in ``verdicts``."""
+    parts = urlsplit(url)
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+    if scheme not in ("http", "https"):
+        return None
+    origin = f"{scheme}://{parts.netloc}/"
+    if origin not in verdicts:
+        try:
+            fence.check_url(origin)
+            verdicts[origin] = None
+        except FencedError as exc:
+            verdicts[origin] = exc.reason
+    return verdicts[origin]
+
+
+def _with_notes(error: CaptureError, notes: list[str]) -> CaptureError:
+    """``error`` with the proxy's notes (why a connection failed) added."""
+    if not notes:
+        return error
+    return CaptureError(error.url, f"{error.problem} ({'; '.join(notes[:5])})")
+
+
+def launch_args(euid: int | None = None) -> list[str]:
+    """Chromium's switches: with its sandbox, unless running as root (``euid`` 0)."""
+    euid = os.geteuid() if euid is None else euid
+    return [*LAUNCH_ARGS, *(ROOT_LAUNCH_ARGS if euid == 0 else ())]
 
 
 def _check_executable(path: str) -> str:

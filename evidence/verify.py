@@ -1,17 +1,68 @@
 """``pantau verify``: recompute the hashes of an evidence bundle.
 
-Every file the manifest lists is hashed again and compared; with the manifest hash the
-store recorded at capture, a re-written manifest is caught too.
+Every file the manifest lists is hashed again and compared. That alone cannot catch a
+bundle whose files were changed and whose manifest was rewritten with the new hashes
+(and an older date); the SHA-256 of the manifest itself, which the store recorded at
+capture, does. ``recorded_manifest_hash`` asks the store for it (read-only; by the
+bundle's folder, else by the post key the manifest names) and says plainly when there
+is no store to ask.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crawler import store
+from crawler.errors import StoreError
 from evidence.bundle import MANIFEST
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What the store knows of a bundle: its manifest's SHA-256 at capture (None when
+    it cannot say), and a sentence saying where that came from or why it is missing."""
+
+    manifest_sha256: str | None
+    note: str
+
+
+def recorded_manifest_hash(db_path: Path, bundle: Path) -> Recorded:
+    """The manifest hash the store at ``db_path`` recorded for ``bundle``."""
+    unchecked = "the manifest itself could not be checked (a rewritten one would pass)"
+    if not db_path.is_file():
+        return Recorded(None, f"no store at {db_path} to ask: {unchecked}")
+    folder = bundle_folder(bundle)
+    try:
+        db = store.open_readonly(db_path)
+    except StoreError as exc:
+        return Recorded(None, f"{exc}: {unchecked}")
+    try:
+        paths = list(dict.fromkeys([str(folder.absolute()), str(folder.resolve())]))
+        row = store.recorded_evidence(db, paths, _post_key(folder))
+    finally:
+        db.close()
+    if row is None or not row.get("manifest_sha256"):
+        return Recorded(None, f"the store {db_path} has no record of this bundle: {unchecked}")
+    where = "" if row["path"] in paths else f" (by its post key; the store's is {row['path']})"
+    return Recorded(row["manifest_sha256"], f"the store {db_path} recorded it at capture{where}")
+
+
+def bundle_folder(path: Path) -> Path:
+    """The bundle's folder, given the folder or its ``manifest.json``."""
+    return path.parent if path.name == MANIFEST and path.is_file() else path
+
+
+def _post_key(folder: Path) -> str | None:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return None
+    key = manifest.get("post_key") if isinstance(manifest, dict) else None
+    return key if isinstance(key, str) else None
 
 
 def verify_bundle(path: Path, expected_manifest_sha256: str | None = None) -> list[str]:
@@ -21,7 +72,7 @@ def verify_bundle(path: Path, expected_manifest_sha256: str | None = None) -> li
     With ``expected_manifest_sha256`` (as stored in the database) a changed manifest is
     reported too; without it, only the files the manifest lists can be checked.
     """
-    folder = path.parent if path.name == MANIFEST and path.is_file() else path
+    folder = bundle_folder(path)
     try:
         data = (folder / MANIFEST).read_bytes()
         manifest = json.loads(data)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import ipaddress
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from alerts.sink import MailSink
 from crawler import store
 from crawler.config import Config, SmtpConfig, Source
 from crawler.crawl import CrawlRunner
+from crawler.fence import parse_allow
 from pantau.replica import serve_replica
 from scheduler import CycleReport, process
 
@@ -24,7 +27,8 @@ DEMO_CHANNEL = "lokerluarnegeri_demo"
 
 
 def demo_config(config: Config, base_url: str, smtp: SmtpConfig) -> Config:
-    """The operator's configuration with the demo source and mail server in place."""
+    """The operator's configuration with the demo source and mail server in place, and
+    their loopback addresses let through the network fence."""
     source = Source(
         name="demo",
         spider="telegram",
@@ -32,7 +36,18 @@ def demo_config(config: Config, base_url: str, smtp: SmtpConfig) -> Config:
         jitter_seconds=0,
         args={"channel": DEMO_CHANNEL, "base_url": base_url, "max_pages": "3"},
     )
-    return dataclasses.replace(config, sources=(source,), smtp=smtp)
+    hosts = {urlsplit(base_url).hostname or "127.0.0.1", smtp.host}
+    allow = config.network.allow + parse_allow(sorted(h for h in hosts if _is_address(h)))
+    network = dataclasses.replace(config.network, allow=allow)
+    return dataclasses.replace(config, sources=(source,), smtp=smtp, network=network)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ import click
 
 from crawler import store
 from crawler.config import Config, load_config
-from crawler.errors import PantauError
+from crawler.errors import ConfigError, PantauError
 
 config_option = click.option(
     "--config",
@@ -25,6 +25,18 @@ config_option = click.option(
 
 def get_config(config_path: str | None) -> Config:
     return load_config(config_path, os.environ)
+
+
+def refuse_root(config: Config, euid: int | None = None) -> None:
+    """Stop unless running as an ordinary user or ``service.allow_root`` is set: as root,
+    Chromium cannot keep its sandbox while it opens pages criminals wrote."""
+    euid = os.geteuid() if euid is None else euid
+    if euid == 0 and not config.service.allow_root:
+        raise ConfigError(
+            "service.allow_root",
+            "refusing to run as root: Chromium would open hostile pages without its "
+            "sandbox; run as an unprivileged user (or set allow_root = true in a container)",
+        )
 
 
 def setup_logging(level: int = logging.INFO) -> None:

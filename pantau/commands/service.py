@@ -11,7 +11,7 @@ import click
 from crawler import store
 from crawler.errors import ConfigError
 from crawler.health import assess
-from pantau.options import config_option, get_config, setup_logging
+from pantau.options import config_option, get_config, refuse_root, setup_logging
 
 
 @click.command()
@@ -44,6 +44,7 @@ def run(config_path: str | None) -> None:
 
     setup_logging()
     config = get_config(config_path)
+    refuse_root(config)
     if not config.sources:
         raise ConfigError("sources", "no source configured: add at least one [[sources]] table")
     run_service(config)
@@ -64,6 +65,7 @@ def crawl(config_path: str | None, source_name: str) -> None:
 
     setup_logging()
     config = get_config(config_path)
+    refuse_root(config)
     source = next((s for s in config.sources if s.name == source_name), None)
     if source is None:
         raise ConfigError("sources", f"no source named {source_name!r}")
@@ -116,6 +118,7 @@ def status(config_path: str | None) -> None:
     with store.connect(config.db_path) as db:
         counts = store.status_counts(db)
         problems = assess(db, config)
+        given_up = store.evidence_given_up(db, limit=10)
     click.echo(f"database: {config.db_path}")
     for source in counts["sources"]:
         error = f" — {source['last_error']}" if source["last_error"] else ""
@@ -128,6 +131,11 @@ def status(config_path: str | None) -> None:
         f"evidence {counts['evidence']}, alerts "
         + (", ".join(f"{n} {state}" for state, n in sorted(counts["alerts"].items())) or "none")
     )
+    for row in given_up:
+        click.echo(
+            f"evidence given up for {row['post_key']} after {row['attempts']} attempts: "
+            f"{row['error']}"
+        )
     click.echo(f"health: {'ok' if not problems else f'{len(problems)} problem(s)'}")
     for problem in problems:
         click.echo(f"  {problem.kind}: {problem.message}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -100,6 +101,14 @@ def test_config_path_from_environment() -> None:
         ({"classifier": {"ocr": "yes"}}, {}, "classifier.ocr"),
         ({"classifier": {"ocr_languages": "ind;rm -rf"}}, {}, "classifier.ocr_languages"),
         ({"colour": "blue"}, {}, "colour"),
+        ({"network": {"allow": "127.0.0.1"}}, {}, "network.allow"),
+        ({"network": {"allow": ["localhost"]}}, {}, "network.allow"),
+        ({"network": {"allow": ["10.0.0.1/8"]}}, {}, "network.allow"),
+        ({"network": {"allow": [10]}}, {}, "network.allow"),
+        ({"network": {"deny": []}}, {}, "network.deny"),
+        ({"service": {"allow_root": "yes"}}, {}, "service.allow_root"),
+        ({"browser": {"max_attempts": 0}}, {}, "browser.max_attempts"),
+        ({"browser": {"max_attempts": 2.5}}, {}, "browser.max_attempts"),
     ],
 )
 def test_bad_values_name_their_key(raw: dict, env: dict, key: str) -> None:
@@ -132,6 +141,42 @@ def test_unreadable_config_file_is_a_config_error(tmp_path: Path, make: Any, mes
     make(path)
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(path, {})
+
+
+def test_network_allow_is_empty_by_default_and_parsed() -> None:
+    assert parse_config({}, {}).network.allow == ()
+    config = parse_config({"network": {"allow": ["127.0.0.1", "10.0.0.0/8", "::1"]}}, {})
+    assert [str(n) for n in config.network.allow] == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+
+
+def test_service_refuses_root_in_one_line(tmp_path: Path) -> None:
+    """As root (CI here) ``pantau run`` stops before anything starts unless the
+    configuration says it may; as another user it does not refuse."""
+    from pantau.options import refuse_root
+
+    config = parse_config({"sources": [TG]}, {})
+    with pytest.raises(ConfigError, match="refusing to run as root") as caught:
+        refuse_root(config, euid=0)
+    assert caught.value.key == "service.allow_root"
+    refuse_root(config, euid=1000)
+    refuse_root(parse_config({"service": {"allow_root": True}}, {}), euid=0)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the refusal needs root")
+def test_run_as_root_prints_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "pantau.toml"
+    path.write_text('[[sources]]\nname = "a"\nspider = "telegram"\nargs = {channel = "x"}\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "pantau", "run", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("pantau: configuration error: service.allow_root: refusing")
 
 
 def test_invalid_toml_names_the_file(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from crawler.errors import CaptureError, ConfigError
 from evidence.bundle import MANIFEST, safe_folder_name, truncate_utf8
 from evidence.capture import Capturer, CaptureResult, capture_pending
 from evidence.verify import verify_bundle
-from tests.support.http import Reply, closed_port_url, serve, silent_server
+from tests.support.http import Reply, closed_port_url, loopback_fence, serve, silent_server
 
 AD_PAGE = b"""<!doctype html>
 <html lang="id"><head><meta charset="utf-8"><title>Loker Kamboja</title></head>
@@ -77,7 +77,9 @@ def browser_config() -> BrowserConfig:
 def capturer(browser_config: BrowserConfig) -> Iterator[Capturer]:
     """One browser for the module (Playwright allows one per thread). Its limits are
     small so the height and text caps can be seen at work; the ad page fits in them."""
-    with Capturer(browser_config, max_screenshot_height=3000, max_text_bytes=5000) as started:
+    with Capturer(
+        browser_config, loopback_fence(), max_screenshot_height=3000, max_text_bytes=5000
+    ) as started:
         yield started
 
 
@@ -103,9 +105,9 @@ def manifest_of(path: Path) -> dict:
 
 
 @pytest.mark.browser
-def test_bundle_holds_four_files(captured: CaptureResult) -> None:
+def test_bundle_holds_five_files(captured: CaptureResult) -> None:
     names = sorted(p.name for p in captured.path.iterdir())
-    assert names == ["manifest.json", "page.html", "page.txt", "screenshot.png"]
+    assert names == ["manifest.json", "page.html", "page.txt", "page.view.html", "screenshot.png"]
 
 
 @pytest.mark.browser
@@ -124,7 +126,12 @@ def test_manifest_records_the_capture(captured: CaptureResult, site: str) -> Non
 @pytest.mark.browser
 def test_manifest_lists_every_other_file_with_hash_and_size(captured: CaptureResult) -> None:
     files = manifest_of(captured.path)["files"]
-    assert sorted(f["name"] for f in files) == ["page.html", "page.txt", "screenshot.png"]
+    assert sorted(f["name"] for f in files) == [
+        "page.html",
+        "page.txt",
+        "page.view.html",
+        "screenshot.png",
+    ]
     for entry in files:
         assert entry["bytes"] == (captured.path / entry["name"]).stat().st_size
         assert len(entry["sha256"]) == 64
@@ -165,7 +172,7 @@ def test_fresh_bundle_verifies(bundle: Path, as_manifest_path: bool) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("name", ["page.txt", "screenshot.png", "page.html"])
+@pytest.mark.parametrize("name", ["page.txt", "screenshot.png", "page.html", "page.view.html"])
 def test_one_changed_byte_is_named(bundle: Path, name: str) -> None:
     data = bytearray((bundle / name).read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -254,7 +261,7 @@ def test_timeout_leaves_no_page_or_context_open(capturer: Capturer, tmp_path: Pa
 
 @pytest.mark.browser
 def test_connection_refused_raises_capture_error(capturer: Capturer, tmp_path: Path) -> None:
-    with pytest.raises(CaptureError, match="ERR_CONNECTION_REFUSED"):
+    with pytest.raises(CaptureError, match="Connection refused"):
         capturer.capture(closed_port_url(), tmp_path / "b")
     assert (capturer.open_contexts, capturer.open_pages) == (0, 0)
 
@@ -274,7 +281,7 @@ def test_connection_refused_raises_capture_error(capturer: Capturer, tmp_path: P
     ],
 )
 def test_non_web_urls_are_refused(capturer: Capturer, tmp_path: Path, url: str) -> None:
-    with pytest.raises(CaptureError, match="only http and https"):
+    with pytest.raises(CaptureError, match="is not http or https|no host"):
         capturer.capture(url, tmp_path / "b")
     assert not (tmp_path / "b").exists()
 
@@ -327,7 +334,7 @@ def start_in_worker_thread(config: BrowserConfig) -> BaseException | None:
     holds this thread's Playwright."""
 
     def run() -> None:
-        with Capturer(config):
+        with Capturer(config, loopback_fence()):
             pass
 
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -342,7 +349,10 @@ def test_missing_browser_raises_config_error(tmp_path: Path, executable: str, me
     if executable == "plain":
         executable = str(tmp_path / "chromium")
         Path(executable).write_text("bukan browser")
-    with pytest.raises(ConfigError, match=message) as caught, Capturer(BrowserConfig(executable)):
+    with (
+        pytest.raises(ConfigError, match=message) as caught,
+        Capturer(BrowserConfig(executable), loopback_fence()),
+    ):
         pass
     assert caught.value.key == "browser.executable_path"
 
@@ -360,7 +370,7 @@ def test_program_that_is_no_browser_raises_config_error(tmp_path: Path) -> None:
 
 def test_capturer_outside_with_block_says_so() -> None:
     with pytest.raises(RuntimeError, match="with block"):
-        Capturer(BrowserConfig("/usr/bin/chromium")).browser  # noqa: B018
+        Capturer(BrowserConfig("/usr/bin/chromium"), loopback_fence()).browser  # noqa: B018
 
 
 # Pure helpers -------------------------------------------------------------------------
@@ -447,7 +457,7 @@ def test_capture_pending_records_a_failure_and_goes_on(
     assert capture_pending(db, capturer, tmp_path / "evidence") == 1
     failed = store.get_evidence(db, bad)
     assert failed is not None and failed["status"] == "failed" and failed["path"] is None
-    assert "ERR_CONNECTION_REFUSED" in failed["error"]
+    assert "Connection refused" in failed["error"]
     assert store.get_evidence(db, good)["status"] == "ok"  # type: ignore[index]
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
+from crawler import store
 from pantau.cli import main
 
 
@@ -48,3 +50,18 @@ def test_a_fault_logs_its_traceback_at_debug_level(caplog: pytest.LogCaptureFixt
     debug = [r for r in caplog.records if r.levelno == logging.DEBUG and r.exc_info]
     assert debug and debug[0].exc_info is not None
     assert debug[0].exc_info[0] is UnicodeDecodeError
+
+
+def test_status_shows_evidence_given_up_with_the_reason(tmp_path: Path) -> None:
+    with store.connect(tmp_path / "pantau.db") as db:
+        store.upsert_post(db, {"platform": "telegram", "post_id": "c/9", "url": "u", "text": "t"})
+        key = store.post_key("telegram", "c/9")
+        for _ in range(store.MAX_CAPTURE_ATTEMPTS):
+            store.save_evidence(
+                db, key, path=None, manifest_sha256=None, error="timed out after 90 s"
+            )
+    config = tmp_path / "pantau.toml"
+    config.write_text(f'data_dir = "{tmp_path}"\n')
+    result = CliRunner().invoke(main, ["status", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert f"evidence given up for {key} after 3 attempts: timed out after 90 s" in result.output

@@ -26,6 +26,9 @@ from pantau.replica import serve_replica
 
 pytestmark = pytest.mark.browser
 DEMO_CHANNEL = "lokerluarnegeri_demo"
+# The replica listens on 127.0.0.1 (refused by the fence unless allowed); CI runs as
+# root, where the service must be told it may (service.allow_root).
+SERVICE_ON_LOOPBACK = '[network]\nallow = ["127.0.0.1"]\n[service]\nallow_root = true\n'
 
 
 def pantau(
@@ -173,6 +176,7 @@ def test_service_runs_sources_survives_a_failing_one_and_stops_on_sigterm(tmp_pa
         config.write_text(
             f'data_dir = "{tmp_path}"\n'
             f'[smtp]\nhost = "127.0.0.1"\nport = {sink.port}\n'
+            f"{SERVICE_ON_LOOPBACK}"
             '[[sources]]\nname = "missing"\nspider = "telegram"\njitter_seconds = 0\n'
             f'[sources.args]\nchannel = "tidak_ada_channel"\nbase_url = "{site.base_url}"\n'
             '[[sources]]\nname = "demo"\nspider = "telegram"\njitter_seconds = 0\n'

@@ -19,6 +19,9 @@ from pantau.cli import main
 from pantau.replica import serve_replica
 from scheduler import REPOST_WINDOW, classify_pending, load_model
 
+# The replica site listens on 127.0.0.1, which the network fence refuses by default.
+LOOPBACK_ALLOWED = {"network": {"allow": ["127.0.0.1"]}}
+
 KAMBOJA = (
     "Dibutuhkan admin CS online di Phnom Penh, Kamboja. Gaji 15jt, tanpa pengalaman, "
     "tiket ditanggung. Hubungi WA +855 97 412 3388"
@@ -67,7 +70,7 @@ def test_reposts_share_a_cluster_and_one_false_positive_silences_all(db: Databas
 def test_poster_text_is_read_and_classified(db: Database) -> None:
     with serve_replica() as site:
         key = add_post(db, "demo/104", "", [f"{site.base_url}/img/poster_kamboja.png"])
-        classified, flagged = classify_pending(db, parse_config({}, {}))
+        classified, flagged = classify_pending(db, parse_config(LOOPBACK_ALLOWED, {}))
     assert (classified, flagged) == (1, [key])
     post = store.get_post(db, key)
     assert "KAMBOJA" in post["images_text"].upper()
@@ -79,7 +82,7 @@ def test_broken_poster_is_recorded_and_not_fetched_again(db: Database) -> None:
     with serve_replica() as site:
         url = f"{site.base_url}/img/tidak-ada.png"
         key = add_post(db, "demo/1", "Info loker", [url])
-        config = parse_config({}, {})
+        config = parse_config(LOOPBACK_ALLOWED, {})
         classify_pending(db, config)
         assert store.images_without_text(db, [key]) == []
     row = next(iter(db.query("SELECT * FROM image_texts")))

@@ -7,12 +7,15 @@ a URL where nothing listens. Nothing here talks to anything but 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from crawler.fence import Fence, parse_allow
 
 HOST = "127.0.0.1"
 
@@ -29,8 +32,11 @@ class Reply:
 
 class _Handler(BaseHTTPRequestHandler):
     routes: Mapping[str, Reply] = {}
+    log: list[str] | None = None
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+        if self.log is not None:
+            self.log.append(self.path)
         reply = self.routes.get(self.path.split("?", 1)[0], Reply(b"not found", 404))
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
@@ -38,21 +44,26 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in reply.headers:
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(reply.body)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # client gave up
+            self.wfile.write(reply.body)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         """Keep test output clean."""
 
 
 @contextmanager
-def serve(routes: Mapping[str, Reply]) -> Iterator[str]:
-    """Serve ``routes`` (path -> reply) in a thread; yields the base URL."""
-    handler = type("Handler", (_Handler,), {"routes": dict(routes)})
-    server = ThreadingHTTPServer((HOST, 0), handler)
+def serve(
+    routes: Mapping[str, Reply], *, host: str = HOST, log: list[str] | None = None
+) -> Iterator[str]:
+    """Serve ``routes`` (path -> reply) in a thread; yields the base URL. ``host`` may
+    be another loopback address (127.0.0.2 stands for an internal service); every
+    requested path is appended to ``log`` when given."""
+    handler = type("Handler", (_Handler,), {"routes": dict(routes), "log": log})
+    server = ThreadingHTTPServer((host, 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://{HOST}:{server.server_address[1]}"
+        yield f"http://{host}:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
@@ -78,3 +89,9 @@ def closed_port_url() -> str:
         sock.bind((HOST, 0))
         port = sock.getsockname()[1]
     return f"http://{HOST}:{port}/"
+
+
+def loopback_fence() -> Fence:
+    """The fence of the tests: public addresses and 127.0.0.1 (where the replica
+    servers listen); 127.0.0.2, standing for an internal service, stays refused."""
+    return Fence(parse_allow([HOST]))
