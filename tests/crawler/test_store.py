@@ -46,6 +46,7 @@ def test_reopening_applies_no_migration_twice(tmp_path: Path) -> None:
                 "m001_initial",
                 "m002_intelligence",
                 "m003_run_warc",
+                "m004_outbox_deliveries",
             ]
 
 
@@ -102,9 +103,35 @@ def test_claimed_alert_cannot_be_claimed_twice(db: Database) -> None:
     alert_id = store.get_alert(db, key)["id"]
     assert store.claim_alert(db, alert_id) is True
     assert store.claim_alert(db, alert_id) is False
-    assert store.recover_interrupted_alerts(db) == 1
+    assert store.get_alert(db, key)["status"] == store.ALERT_SENDING
+
+
+def test_a_dead_senders_claim_becomes_uncertain_and_due_again(db: Database) -> None:
+    key = add_flagged(db)
+    store.queue_alert(db, key, ["a@b.c"], "id", "<m@x>")
+    claimed_at = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    assert store.claim_alert(db, store.get_alert(db, key)["id"], now=claimed_at)
+    assert store.recover_interrupted_alerts(db, claimed_at - timedelta(seconds=1)) == 0
+    assert store.recover_interrupted_alerts(db, claimed_at + timedelta(seconds=1)) == 1
     assert store.get_alert(db, key)["status"] == store.ALERT_UNCERTAIN
-    assert store.alerts_due(db, ignore_backoff=True) == []
+    [alert] = store.alerts_due(db, ignore_backoff=True)
+    assert (alert["message_id"], [d["recipient"] for d in alert["due"]]) == ("<m@x>", ["a@b.c"])
+
+
+def test_each_recipient_has_its_own_delivery(db: Database) -> None:
+    key = add_flagged(db)
+    store.queue_alert(db, key, ["a@b.c", "d@e.f", "a@b.c"], "id", "<m@x>")
+    [alert] = store.alerts_due(db, ignore_backoff=True)
+    first, second = store.claim_deliveries(db, alert["due"])
+    store.record_delivery(db, first["id"], store.ALERT_SENT)
+    store.record_delivery(db, second["id"], store.ALERT_FAILED, "550 no such user")
+    deliveries = store.get_deliveries(db, key)
+    assert {r: d["status"] for r, d in deliveries.items()} == {"a@b.c": "sent", "d@e.f": "failed"}
+    assert store.get_alert(db, key)["status"] == store.ALERT_FAILED
+    assert [d["recipient"] for d in store.troubled_deliveries(db)] == ["d@e.f"]
+    assert store.requeue_alert(db, alert["id"]) == 1
+    [again] = store.alerts_due(db, ignore_backoff=True)
+    assert [d["recipient"] for d in again["due"]] == ["d@e.f"]
 
 
 def test_retry_waits_for_its_time(db: Database) -> None:
@@ -112,11 +139,34 @@ def test_retry_waits_for_its_time(db: Database) -> None:
     store.queue_alert(db, key, ["a@b.c"], "id", "<m@x>")
     alert_id = store.get_alert(db, key)["id"]
     now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-    store.claim_alert(db, alert_id)
-    store.mark_alert_retry(db, alert_id, "connection refused", timedelta(minutes=2), now=now)
+    [alert] = store.alerts_due(db, ignore_backoff=True)
+    [row] = store.claim_deliveries(db, alert["due"], now)
+    later = now + timedelta(minutes=2)
+    store.record_delivery(db, row["id"], store.ALERT_QUEUED, "refused", next_try=later, now=now)
     assert store.alerts_due(db, now=now) == []
     assert [a["id"] for a in store.alerts_due(db, now=now + timedelta(minutes=3))] == [alert_id]
     assert [a["id"] for a in store.alerts_due(db, now=now, ignore_backoff=True)] == [alert_id]
+
+
+def test_migration_gives_every_old_alert_recipient_a_delivery(tmp_path: Path) -> None:
+    db = Database(tmp_path / "old.db")
+    store.migrations.apply(db, stop_before="m004_outbox_deliveries")
+    keys = [add_flagged(db, f"chan/{n}") for n in range(3)]
+    for key, status in zip(keys, ("sent", "queued", "sending"), strict=True):
+        db.execute(
+            "INSERT INTO alerts (post_key, status, recipients, language, message_id, "
+            "created_at, attempts, next_try_at, last_error) VALUES (?, ?, ?, 'id', ?, "
+            "'2026-11-01T00:00:00+00:00', 1, '2026-11-01T00:01:00+00:00', 'x')",
+            [key, status, '["a@b.c", "d@e.f"]', f"<{status}@x>"],
+        )
+    store.migrations.apply(db)
+    rows = db.query("SELECT alert_id, recipient, status, attempts FROM deliveries ORDER BY id")
+    assert [tuple(row.values()) for row in rows] == [
+        (n + 1, recipient, status, 1)
+        for n, status in enumerate(("sent", "queued", "sending"))
+        for recipient in ("a@b.c", "d@e.f")
+    ]
+    assert store.recover_interrupted_alerts(db) == 2
 
 
 def test_false_positive_is_never_captured_nor_alerted(db: Database) -> None:
