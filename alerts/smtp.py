@@ -163,7 +163,7 @@ class _Conversation:
     def _rcpt_all(self) -> bool:
         for recipient in list(self.pending):
             code, reply = self.client.rcpt(recipient)
-            text = f"{recipient}: {code} {_text(reply)}"
+            text = f"refused at RCPT: {code} {_text(reply)}"
             if code in (250, 251):
                 self.accepted.append(recipient)
                 self.pending.remove(recipient)

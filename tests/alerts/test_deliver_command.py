@@ -55,8 +55,9 @@ def test_a_refused_recipient_is_listed_and_requeued_by_hand(tmp_path: Path) -> N
 
     listed = pantau(write_config(tmp_path, port), "--list")
     assert listed.exit_code == 0
-    assert f"alert {alert_id} failed {SECOND} ({key}, 1 tries): {SECOND}: 550 5.1.1" in (
-        listed.output
+    assert (
+        f"alert {alert_id} failed {SECOND} ({key}, 1 tries): refused at RCPT: 550 5.1.1"
+        in listed.output
     )
     assert FIRST not in listed.output
 
