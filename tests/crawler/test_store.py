@@ -134,6 +134,22 @@ def test_each_recipient_has_its_own_delivery(db: Database) -> None:
     assert [d["recipient"] for d in again["due"]] == ["d@e.f"]
 
 
+def test_an_uncertain_delivery_is_resent_a_few_times_then_waits_for_a_human(
+    db: Database,
+) -> None:
+    key = add_flagged(db)
+    store.queue_alert(db, key, ["a@b.c"], "id", "<m@x>")
+    for _ in range(store.MAX_UNCERTAIN_ATTEMPTS):
+        [alert] = store.alerts_due(db, ignore_backoff=True)
+        [row] = store.claim_deliveries(db, alert["due"])
+        store.record_delivery(db, row["id"], store.ALERT_UNCERTAIN, "dropped after the message")
+    assert store.alerts_due(db, ignore_backoff=True) == []
+    assert [d["status"] for d in store.troubled_deliveries(db)] == ["uncertain"]
+    assert store.requeue_alert(db, store.get_alert(db, key)["id"]) == 1
+    [alert] = store.alerts_due(db, ignore_backoff=True)
+    assert [(d["status"], d["attempts"]) for d in alert["due"]] == [("queued", 0)]
+
+
 def test_retry_waits_for_its_time(db: Database) -> None:
     key = add_flagged(db)
     store.queue_alert(db, key, ["a@b.c"], "id", "<m@x>")
