@@ -25,9 +25,11 @@ means they go out as soon as the operator fixes the setting.
 MAIL with ``SIZE=`` or to the end of DATA): the caller sends it again without
 attachments.
 
-The whole conversation has a deadline (``smtp.timeout_seconds``), not only each socket
-operation: a watchdog thread shuts the socket down when it passes, so a server that
-trickles one byte at a time cannot hold the caller.
+The whole conversation has a deadline (``smtp.timeout_seconds``, plus one second per
+``SEND_RATE`` bytes of message once the message itself is being sent, so that a big alert
+over a slow line is not mistaken for a stuck server), not only each socket operation: a
+watchdog thread shuts the socket down when it passes, so a server that trickles one byte
+at a time cannot hold the caller.
 
 ``send_message`` is the simple form for one-off messages (tests, notices): it raises a
 ``DeliveryError`` when no recipient took the message.
@@ -58,6 +60,9 @@ RETRY = "retry"
 FAILED = "failed"
 UNCERTAIN = "uncertain"
 TOO_BIG = 552
+# Bytes per second a message is given on top of smtp.timeout_seconds while it is sent
+# (about 0.8 Mbit/s: a 10 MB alert gets 100 s more).
+SEND_RATE = 100_000
 
 
 class ServerUnavailable(DeliveryError):
@@ -131,9 +136,11 @@ class _Conversation:
         self.accepted: list[str] = []  # RCPT said yes; waiting for the message's fate
         self.end_sent = False
         self.client = _client(smtp)
+        self.watchdog: _Watchdog
 
     def run(self, message: EmailMessage) -> None:
         with _Watchdog(self.client, self.smtp.timeout_seconds) as watchdog:
+            self.watchdog = watchdog
             try:
                 self._converse(message)
             except (smtplib.SMTPException, OSError, ValueError) as exc:
@@ -185,7 +192,14 @@ class _Conversation:
         if code != 354:
             self._message_refused(code, reply)
             return False
-        self.client.send(_dot_quoted(data))
+        payload = _dot_quoted(data)
+        # A big message over a slow line is not a trickling server: it gets time by size,
+        # both in all and for each write or read (the reply waits for the server to read).
+        allowance = len(payload) / SEND_RATE
+        self.watchdog.extend(allowance)
+        if self.client.sock is not None:
+            self.client.sock.settimeout(self.smtp.timeout_seconds + allowance)
+        self.client.send(payload)
         self.end_sent = True
         code, reply = self.client.getreply()
         if 200 <= code < 300:
@@ -213,7 +227,8 @@ class _Conversation:
 
     def _broken_off(self, exc: BaseException, expired: bool) -> None:
         text = (
-            f"no answer within smtp.timeout_seconds ({self.smtp.timeout_seconds:g} s)"
+            f"not done within smtp.timeout_seconds ({self.smtp.timeout_seconds:g} s, "
+            f"plus 1 s per {SEND_RATE // 1000} kB of message once it is being sent)"
             if expired
             else describe_failure(exc)
         )
@@ -261,9 +276,15 @@ class _Watchdog:
         self._done.set()
         self._thread.join()
 
+    def extend(self, seconds: float) -> None:
+        """Move the deadline ``seconds`` later (unless it has passed already)."""
+        self.deadline += seconds
+
     def _watch(self) -> None:
-        if self._done.wait(max(self.deadline - time.monotonic(), 0)):
-            return
+        # Wait until the deadline, which ``extend`` may move while we wait.
+        while (remaining := self.deadline - time.monotonic()) > 0:
+            if self._done.wait(remaining):
+                return
         self.expired = True
         passed = getattr(self.client, "deadline_passed", None)
         if passed is not None:

@@ -206,6 +206,23 @@ def test_a_trickling_server_cannot_hold_delivery_past_its_deadline(
     assert (report.retried, report.uncertain) == ((2, 0) if at == "greeting" else (0, 2))
 
 
+def test_a_big_message_read_slowly_gets_time_by_its_size(
+    thread_db: Database, tmp_path: Path
+) -> None:
+    key = queued(thread_db, tmp_path)
+    folder = Path(store.get_evidence(thread_db, key)["path"])
+    (folder / "screenshot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2000)
+    with TricklingServer("slow-read") as server:
+        started = time.monotonic()
+        thread, reports = delivering(thread_db, smtp_for(server.port, timeout_seconds=1))
+        thread.join(20)
+        assert not thread.is_alive()
+    assert time.monotonic() - started > 2, "the message took longer than the bare deadline"
+    assert server.message_received.is_set()
+    assert statuses(thread_db, key) == {FIRST: "sent", SECOND: "sent"}
+    assert counts(reports[0]) == (2, 0, 0, 0)
+
+
 def test_a_connection_dropped_after_the_message_is_resent_under_the_same_id(
     db: Database, tmp_path: Path
 ) -> None:

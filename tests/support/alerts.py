@@ -13,7 +13,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -265,14 +265,21 @@ def scripted_server(handler: Any, **options: Any) -> Iterator[int]:
 class TricklingServer:
     """A raw SMTP server thread on loopback that answers like a server but sends one
     reply one byte every 200 ms: the greeting (``at="greeting"``) or the reply to the end
-    of the message (``at="end"``). ``message_received`` is set once a whole message came
-    in. Use as a context manager; leaving it stops the server."""
+    of the message (``at="end"``); or, with ``at="slow-read"``, reads the message slowly
+    (at most 32 kB every 100 ms, like a slow line) and answers at once. ``message_received`` is
+    set once a whole message came in. Use as a context manager; leaving it stops the
+    server."""
 
     PAUSE = 0.2
+    SLOW_CHUNK, SLOW_PAUSE = 32_000, 0.1
 
     def __init__(self, at: str) -> None:
         self.at = at
-        self.listener = socket.create_server((LOOPBACK, 0))
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # A small receive window, so that reading slowly makes the sender wait.
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.SLOW_CHUNK)
+        self.listener.bind((LOOPBACK, 0))
+        self.listener.listen()
         self.port = int(self.listener.getsockname()[1])
         self.stopped = threading.Event()
         self.message_received = threading.Event()
@@ -285,6 +292,8 @@ class TricklingServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stopped.set()
+        with suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes a blocked accept()
         self.listener.close()
         for conn in self.connections:
             conn.close()
@@ -313,8 +322,8 @@ class TricklingServer:
                 self._reply(conn, "250 trickle.example")
             elif verb == b"DATA":
                 self._reply(conn, "354 go on")
-                while reader.readline() not in (b".\r\n", b""):
-                    pass
+                if not self._read_message(reader):
+                    return
                 self.message_received.set()
                 self._reply(conn, "250 OK queued", slow=self.at == "end")
             elif verb == b"QUIT":
@@ -322,6 +331,18 @@ class TricklingServer:
                 return
             else:
                 self._reply(conn, "250 OK")
+
+    def _read_message(self, reader: Any) -> bool:
+        """Read up to the end of the message; False when the client went away first."""
+        tail = b""
+        while not tail.endswith(b"\r\n.\r\n"):
+            if self.at == "slow-read" and self.stopped.wait(self.SLOW_PAUSE):
+                return False
+            chunk = reader.read1(self.SLOW_CHUNK)
+            if not chunk:
+                return False
+            tail = (tail + chunk)[-5:]
+        return True
 
     def _reply(self, conn: socket.socket, text: str, slow: bool = False) -> None:
         data = (text + "\r\n").encode()
