@@ -10,16 +10,20 @@ Posts come from hostile places, so: header values lose CR/LF and are capped; the
 text is escaped segment by segment (only the ``<mark>`` tags around fired words are
 ours); only ``http``/``https`` URLs become links.
 
-Message layout::
+Message layout (the screenshot is in it once: inline, with its file name, so mail
+clients show it and can save it)::
 
     multipart/mixed
     ├── multipart/alternative
     │   ├── text/plain
     │   └── multipart/related
     │       ├── text/html          (<img src="cid:...">)
-    │       └── image/png          (the screenshot, inline)
-    ├── application/json           manifest.json
-    └── image/png                  screenshot.png
+    │       └── image/png          screenshot.png, inline
+    └── application/json           manifest.json
+
+With ``max_bytes``, evidence files are left out, largest first, until the whole message
+fits; the body then names each file left out and says where the evidence is
+(``max_bytes=0`` leaves out every file).
 """
 
 from __future__ import annotations
@@ -83,22 +87,74 @@ def compose_alert(
     message_id: str,
     now: datetime | None = None,
     linked: Sequence[Mapping[str, Any]] = (),
+    max_bytes: int | None = None,
 ) -> EmailMessage:
     """The alert email for ``post`` (store rows in, message out; see the module docstring).
 
     ``evidence`` is the store's evidence row, or None when capture failed; only an ``ok``
     row's files are read. ``now`` sets the ``Date`` header (default: the current time).
     ``linked`` are other posts sharing a contact (``store.linked_posts``): the network.
+    ``max_bytes`` caps the size of the message as sent, by leaving evidence files out.
     """
-    strings = load_strings(language)
     files = read_evidence_files(evidence)
+    left_out: list[EvidenceFile] = []
+    while True:
+        message = _build(
+            post,
+            verdict,
+            evidence,
+            files,
+            left_out,
+            sender,
+            recipients,
+            language,
+            message_id,
+            now,
+            linked,
+        )
+        if max_bytes is None or not files or message_size(message) <= max_bytes:
+            return message
+        largest = max(files.values(), key=lambda file: len(file.data))
+        left_out.append(largest)
+        files = {name: file for name, file in files.items() if file is not largest}
+
+
+def message_size(message: EmailMessage) -> int:
+    """Bytes of ``message`` as it goes over SMTP (CRLF line ends)."""
+    return len(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
+
+
+def _build(
+    post: Mapping[str, Any],
+    verdict: Mapping[str, Any],
+    evidence: Mapping[str, Any] | None,
+    files: Mapping[str, EvidenceFile],
+    left_out: Sequence[EvidenceFile],
+    sender: str,
+    recipients: Sequence[str],
+    language: str,
+    message_id: str,
+    now: datetime | None,
+    linked: Sequence[Mapping[str, Any]],
+) -> EmailMessage:
+    strings = load_strings(language)
     context = _context(post, verdict, evidence, files, strings, language, message_id)
     context["linked"] = [_linked_row(row, strings) for row in linked[:MAX_LINKED]]
+    if context["evidence"] is not None:
+        names = {file.name for file in left_out}
+        context["evidence"]["left_out"] = [_left_out_row(file) for file in left_out]
+        context["evidence"]["missing"] = [
+            name for name in context["evidence"]["missing"] if name not in names
+        ]
     message = _headers(post, sender, recipients, message_id, context["subject"], now)
     message.set_content(_render("alert.txt", context))
     message.add_alternative(_render("alert.html", context), subtype="html")
     _add_files(message, files, context["screenshot_cid"])
     return message
+
+
+def _left_out_row(file: EvidenceFile) -> dict[str, str]:
+    return {"name": file.name, "size": f"{len(file.data) / 1_000_000:.1f} MB"}
 
 
 # Words and templates ------------------------------------------------------------------
@@ -404,16 +460,23 @@ def _evidence_fields(
         "hash_mismatch": bool(actual and recorded and actual != recorded),
         "captured_at": evidence.get("captured_at") or "",
         "missing": [name for name in (MANIFEST, SCREENSHOT) if name not in files],
+        "attached": [name for name in (SCREENSHOT, MANIFEST) if name in files],
+        "left_out": [],
         "screenshot_cid": cid,
         "verify_command": f"pantau verify {shlex.quote(folder)}",
     }
 
 
 def _add_files(message: EmailMessage, files: Mapping[str, EvidenceFile], cid: str | None) -> None:
+    # The screenshot goes in once, inline next to the HTML that shows it; it keeps its
+    # file name so that mail clients offer to save it.
     if cid is not None:
         html_part = message.get_body(("html",))
         assert isinstance(html_part, EmailMessage)
         shot = files[SCREENSHOT]
-        html_part.add_related(shot.data, shot.maintype, shot.subtype, cid=f"<{cid}>")
+        html_part.add_related(
+            shot.data, shot.maintype, shot.subtype, cid=f"<{cid}>", filename=shot.name
+        )
     for file in files.values():
-        message.add_attachment(file.data, file.maintype, file.subtype, filename=file.name)
+        if file.name != SCREENSHOT:
+            message.add_attachment(file.data, file.maintype, file.subtype, filename=file.name)

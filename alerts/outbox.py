@@ -4,29 +4,39 @@ Two pipeline stages, both driven by rows in the store so a crash loses nothing:
 
 * ``queue_alerts`` adds an ``alerts`` row (status ``queued``) for every post the store
   says needs one, with its recipients, language and Message-ID fixed at that moment.
-* ``deliver`` claims each due row (``sending``), composes the email from the post,
-  verdict and evidence rows, sends it, and records the outcome:
+* ``deliver`` claims the due deliveries of each alert (one ``deliveries`` row per
+  recipient: ``sending``), composes the email from the post, verdict and evidence rows,
+  sends it to those recipients in one conversation, and records each recipient's
+  outcome (``alerts.smtp`` says which reply means what):
 
-  ========================  ==============================================================
-  outcome                   row becomes
-  ========================  ==============================================================
-  accepted                  ``sent``
-  temporary failure         ``queued`` again, next try after 1 min × 2^attempts (max 6 h)
-  server unavailable        as above, and the pass stops: the next alerts would fail alike
-  permanent refusal (5xx)   ``failed`` (a human decides; see ``alerts.smtp`` for which)
-  cannot compose            ``failed``
-  process died mid-send     ``uncertain`` at the next pass, never resent automatically
-  ========================  ==============================================================
+  ==============================  ===========================================================
+  outcome for one recipient       its delivery becomes
+  ==============================  ===========================================================
+  accepted (2xx to the message)   ``sent``; an error after that (e.g. at QUIT) changes nothing
+  temporary (4xx, broken off      ``queued`` again, next try after 1 min × 2^attempts (max 6 h);
+  before the message was sent)    the other recipients keep their own outcome
+  server unavailable              as above, and the pass stops: the next alerts would fail alike
+  permanent (5xx)                 ``failed`` for this recipient only (a human decides)
+  too big (552)                   sent again at once without attachments; then as above
+  cut off after the message was   ``uncertain``: resent with the same Message-ID after the
+  sent (deadline, dropped)        retry delay, up to ``store.MAX_UNCERTAIN_ATTEMPTS`` tries
+  process died mid-send           ``uncertain`` at the next pass, and resent at once with the
+                                  same Message-ID (receivers can tell a copy from a new alert)
+  cannot compose                  ``failed``
+  ==============================  ===========================================================
 
-An alert is never sent twice: only a successful ``claim_alert`` (queued → sending)
-leads to sending, and nothing moves a row out of ``sending`` back to ``queued``.
+Only a successful claim (queued/uncertain → sending) leads to sending, so two workers
+never send the same delivery. A recipient is sent a second copy only when the first may
+have arrived (``uncertain``), and always under the alert's one Message-ID.
+``pantau deliver --list`` shows the failed and uncertain deliveries, ``--requeue ID``
+puts them back in the queue.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -34,24 +44,26 @@ from typing import Any
 from sqlite_utils import Database
 
 from alerts.compose import compose_alert
-from alerts.smtp import ServerUnavailable, send_message
+from alerts.smtp import FAILED, RETRY, SENT, UNCERTAIN, Outcome, SendResult, send_to
 from crawler import store
 from crawler.config import AlertConfig, SmtpConfig
-from crawler.errors import DeliveryError, PermanentDeliveryError
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=6)
+CLAIM_MARGIN = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
 class DeliveryReport:
-    """What one ``deliver`` pass did; ``errors`` has one line per failed attempt."""
+    """What one ``deliver`` pass did, counted per recipient; ``errors`` has one line per
+    recipient that was not simply sent."""
 
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    uncertain: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -97,23 +109,25 @@ def deliver(
     ignore_backoff: bool = False,
     limit: int = 100,
 ) -> DeliveryReport:
-    """Send up to ``limit`` due alerts (all queued ones with ``ignore_backoff``) and
-    record each outcome (see the module docstring)."""
-    recovered = store.recover_interrupted_alerts(db)
+    """Send up to ``limit`` alerts with due deliveries (all waiting ones with
+    ``ignore_backoff``) and record each recipient's outcome (see the module docstring)."""
+    # A live sender finishes within the conversation's deadline: a claim older than that
+    # (plus a margin) belongs to a process that died.
+    stale = (now or datetime.now(UTC)) - timedelta(seconds=smtp.timeout_seconds) - CLAIM_MARGIN
+    recovered = store.recover_interrupted_alerts(db, stale, now)
     if recovered:
-        log.warning("%d alert(s) were interrupted while sending; marked uncertain", recovered)
+        log.warning("%d delivery(ies) were interrupted while sending; resending", recovered)
     tally = _Tally()
     for alert in store.alerts_due(db, now, ignore_backoff)[:limit]:
-        if not store.claim_alert(db, alert["id"]):
-            continue
-        if not _deliver_one(db, alert, smtp, now, tally):
+        claimed = store.claim_deliveries(db, alert["due"], now)
+        if claimed and not _deliver_one(db, alert, claimed, smtp, now, tally):
             break
     return tally.report()
 
 
 class _Tally:
     def __init__(self) -> None:
-        self.counts = {"sent": 0, "retried": 0, "failed": 0}
+        self.counts = {"sent": 0, "retried": 0, "failed": 0, "uncertain": 0}
         self.errors: list[str] = []
 
     def add(self, outcome: str, error: str | None = None) -> None:
@@ -126,63 +140,110 @@ class _Tally:
 
 
 def _deliver_one(
-    db: Database, alert: dict[str, Any], smtp: SmtpConfig, now: datetime | None, tally: _Tally
+    db: Database,
+    alert: dict[str, Any],
+    claimed: list[dict[str, Any]],
+    smtp: SmtpConfig,
+    now: datetime | None,
+    tally: _Tally,
 ) -> bool:
-    """Compose, send and record one claimed alert; False when the pass should stop."""
-    key = alert["post_key"]
-    message = _compose(db, alert, smtp, now, tally)
-    if message is None:
-        return True
+    """Compose, send and record one alert to its claimed recipients; False when the
+    pass should stop."""
+    recipients = [row["recipient"] for row in claimed]
     try:
-        send_message(message, smtp)
-    except PermanentDeliveryError as exc:
-        _fail(db, alert, str(exc), tally)
+        message = _compose(db, alert, smtp, now)
+    except Exception as exc:  # a bad row must not leave the deliveries stuck in "sending"
+        log.exception("Cannot compose the alert for %s", alert["post_key"])
+        error = f"cannot compose: {type(exc).__name__}: {exc}"
+        result = SendResult({r: Outcome(FAILED, error) for r in recipients})
+        _record(db, alert, claimed, result, now, tally)
         return True
-    except DeliveryError as exc:
-        _retry(db, alert, str(exc), now, tally)
-        return not isinstance(exc, ServerUnavailable)
-    store.mark_alert_sent(db, alert["id"], now)
-    tally.add("sent")
-    log.info("Alert for %s sent to %s", key, ", ".join(alert["recipients"]))
-    return True
+    result = send_to(message, smtp, recipients)
+    if result.too_big:
+        result = _without_attachments(db, alert, smtp, now, result)
+    _record(db, alert, claimed, result, now, tally)
+    return not result.stop
+
+
+def _without_attachments(
+    db: Database, alert: dict[str, Any], smtp: SmtpConfig, now: datetime | None, first: SendResult
+) -> SendResult:
+    """Send once more, without attachments, to the recipients a 552 (too big) left
+    waiting; the others keep their first outcome."""
+    waiting = [r for r, o in first.outcomes.items() if o.status == RETRY]
+    log.warning(
+        "Alert for %s too big for the server; sending it without attachments", alert["post_key"]
+    )
+    try:
+        message = _compose(db, alert, smtp, now, attachments=False)
+    except Exception as exc:  # as in _deliver_one: never leave a delivery in "sending"
+        log.exception("Cannot compose the alert for %s without attachments", alert["post_key"])
+        error = f"cannot compose: {type(exc).__name__}: {exc}"
+        return SendResult({**first.outcomes, **{r: Outcome(FAILED, error) for r in waiting}})
+    second = send_to(message, smtp, waiting)
+    if second.too_big:  # even the bare message is too big: no point retrying it
+        second.outcomes = {
+            r: Outcome(FAILED, o.error) if o.status == RETRY else o
+            for r, o in second.outcomes.items()
+        }
+    return SendResult({**first.outcomes, **second.outcomes}, stop=second.stop)
 
 
 def _compose(
-    db: Database, alert: dict[str, Any], smtp: SmtpConfig, now: datetime | None, tally: _Tally
-) -> EmailMessage | None:
+    db: Database,
+    alert: dict[str, Any],
+    smtp: SmtpConfig,
+    now: datetime | None,
+    *,
+    attachments: bool = True,
+) -> EmailMessage:
     key = alert["post_key"]
     post, verdict = store.get_post(db, key), store.get_verdict(db, key)
     if post is None or verdict is None:
-        _fail(db, alert, "post or verdict missing from the store", tally)
-        return None
-    try:
-        return compose_alert(
-            post,
-            verdict,
-            store.get_evidence(db, key),
-            sender=smtp.sender,
-            recipients=alert["recipients"],
-            language=alert["language"],
-            message_id=alert["message_id"],
-            now=now,
-            linked=store.linked_posts(db, key),
-        )
-    except Exception as exc:  # a bad row must not leave the alert stuck in "sending"
-        log.exception("Cannot compose the alert for %s", key)
-        _fail(db, alert, f"cannot compose: {type(exc).__name__}: {exc}", tally)
-        return None
+        raise LookupError("post or verdict missing from the store")
+    return compose_alert(
+        post,
+        verdict,
+        store.get_evidence(db, key),
+        sender=smtp.sender,
+        recipients=alert["recipients"],
+        language=alert["language"],
+        message_id=alert["message_id"],
+        now=now,
+        linked=store.linked_posts(db, key),
+        max_bytes=smtp.max_message_bytes if attachments else 0,
+    )
 
 
-def _retry(
-    db: Database, alert: dict[str, Any], error: str, now: datetime | None, tally: _Tally
+def _record(
+    db: Database,
+    alert: dict[str, Any],
+    claimed: list[dict[str, Any]],
+    result: SendResult,
+    now: datetime | None,
+    tally: _Tally,
 ) -> None:
-    delay = retry_delay(alert["attempts"])
-    store.mark_alert_retry(db, alert["id"], error, delay, now)
-    tally.add("retried", f"{alert['post_key']}: {error}")
-    log.warning("Alert for %s not sent (retry in %s): %s", alert["post_key"], delay, error)
-
-
-def _fail(db: Database, alert: dict[str, Any], error: str, tally: _Tally) -> None:
-    store.mark_alert_failed(db, alert["id"], error)
-    tally.add("failed", f"{alert['post_key']}: {error}")
-    log.error("Alert for %s failed for good: %s", alert["post_key"], error)
+    key = alert["post_key"]
+    for row in claimed:
+        outcome = result.outcomes.get(row["recipient"], Outcome(RETRY, "no outcome recorded"))
+        error = outcome.error
+        if outcome.status == SENT:
+            store.record_delivery(db, row["id"], store.ALERT_SENT, now=now)
+            tally.add("sent")
+            log.info("Alert for %s sent to %s", key, row["recipient"])
+            continue
+        line = f"{key} → {row['recipient']}: {error}"
+        if outcome.status == FAILED:
+            store.record_delivery(db, row["id"], store.ALERT_FAILED, error, now=now)
+            tally.add("failed", line)
+            log.error("Alert for %s failed for good: %s", key, error)
+            continue
+        delay = retry_delay(row["attempts"] - 1)
+        status = store.ALERT_UNCERTAIN if outcome.status == UNCERTAIN else store.ALERT_QUEUED
+        store.record_delivery(
+            db, row["id"], status, error, next_try=(now or datetime.now(UTC)) + delay, now=now
+        )
+        tally.add("uncertain" if outcome.status == UNCERTAIN else "retried", line)
+        log.warning(
+            "Alert for %s not surely sent (%s, next try in %s): %s", key, status, delay, error
+        )

@@ -24,7 +24,8 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 log = logging.getLogger(__name__)
 
-# A full-page screenshot is attached twice (inline and as a file); leave room for it.
+# A tall full-page screenshot makes big messages (smtp.max_message_bytes is 10 MB by
+# default); the sink takes more than that.
 DATA_SIZE_LIMIT = 32 * 1024 * 1024
 LOOPBACK = "127.0.0.1"
 

@@ -34,7 +34,8 @@ SETTINGS: dict[str, str] = {
     "smtp.username": "Login name; empty for no login.",
     "smtp.password": "Login password (better: PANTAU_SMTP_PASSWORD).",
     "smtp.sender": "From address of alert emails.",
-    "smtp.timeout_seconds": "Time limit for one SMTP conversation.",
+    "smtp.timeout_seconds": "Time limit for a whole SMTP conversation (one alert).",
+    "smtp.max_message_bytes": "Largest alert email; evidence files beyond it are left out.",
     "alerts.recipients": "Investigators' email addresses.",
     "alerts.language": "Language of alert emails: id (default) or en.",
     "classifier.model_path": "A model made by `pantau train`, blended with the indicators.",
@@ -106,6 +107,7 @@ class SmtpConfig:
     password: str = ""
     sender: str = "pantau@localhost"
     timeout_seconds: float = 30.0
+    max_message_bytes: int = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -295,6 +297,17 @@ def _smtp(raw: Mapping[str, Any], env: Mapping[str, str]) -> SmtpConfig:
         password=_str(merged, "password", "", prefix="smtp."),
         sender=sender,
         timeout_seconds=_number(merged, "timeout_seconds", 30.0, 1, 600, prefix="smtp."),
+        max_message_bytes=int(
+            _number(
+                merged,
+                "max_message_bytes",
+                10_000_000,
+                100_000,
+                1_000_000_000,
+                prefix="smtp.",
+                integer=True,
+            )
+        ),
     )
 
 

@@ -17,7 +17,7 @@ import json
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -40,6 +40,10 @@ MAX_CAPTURE_ATTEMPTS = 3
 EVIDENCE_OK = "ok"
 EVIDENCE_FAILED = "failed"
 EVIDENCE_GIVEN_UP = "given_up"
+# An uncertain delivery (it may have arrived) is resent with the same Message-ID until it
+# has been tried this many times; then it waits for `pantau deliver --requeue`.
+MAX_UNCERTAIN_ATTEMPTS = 5
+INTERRUPTED = "interrupted while sending; resent with the same Message-ID"
 
 
 def now_iso(now: datetime | None = None) -> str:
@@ -145,6 +149,29 @@ def m004_health(db: Database) -> None:
         CREATE UNIQUE INDEX health_problems_open ON health_problems (key)
             WHERE closed_at IS NULL;
         CREATE INDEX runs_source ON runs (source, id);
+        """
+    )
+
+
+@migrations()
+def m004_outbox_deliveries(db: Database) -> None:
+    """One delivery row per recipient of an alert (the outbox's real state), filled from
+    the existing alerts; ``alerts.status`` becomes a summary of its deliveries."""
+    db.executescript(
+        """
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY, alert_id INTEGER NOT NULL REFERENCES alerts(id),
+            recipient TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+            next_try_at TEXT NOT NULL, last_error TEXT, sent_at TEXT, claimed_at TEXT,
+            UNIQUE (alert_id, recipient)
+        );
+        CREATE INDEX deliveries_due ON deliveries (status, next_try_at);
+        INSERT OR IGNORE INTO deliveries (alert_id, recipient, status, attempts, next_try_at,
+            last_error, sent_at, claimed_at)
+        SELECT alerts.id, recipient.value, alerts.status, alerts.attempts, alerts.next_try_at,
+            alerts.last_error, alerts.sent_at, CASE WHEN alerts.status = 'sending'
+            THEN alerts.next_try_at END
+        FROM alerts, json_each(alerts.recipients) AS recipient;
         """
     )
 
@@ -703,28 +730,79 @@ def queue_alert(
     message_id: str,
     now: datetime | None = None,
 ) -> bool:
-    """Add an alert for ``key`` to the outbox; False if it already had one."""
+    """Add an alert for ``key`` to the outbox, one queued delivery per recipient; False
+    if it already had one."""
     stamp = now_iso(now)
-    cursor = db.execute(
-        "INSERT INTO alerts (post_key, status, recipients, language, message_id, created_at, "
-        "next_try_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(post_key) DO NOTHING",
-        [key, ALERT_QUEUED, _json(recipients), language, message_id, stamp, stamp],
-    )
-    return cursor.rowcount == 1
+    with db.atomic():
+        cursor = db.execute(
+            "INSERT INTO alerts (post_key, status, recipients, language, message_id, "
+            "created_at, next_try_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(post_key) DO NOTHING",
+            [key, ALERT_QUEUED, _json(recipients), language, message_id, stamp, stamp],
+        )
+        if cursor.rowcount != 1:
+            return False
+        for recipient in dict.fromkeys(recipients):
+            db.execute(
+                "INSERT INTO deliveries (alert_id, recipient, status, next_try_at) "
+                "VALUES (?, ?, ?, ?)",
+                [cursor.lastrowid, recipient, ALERT_QUEUED, stamp],
+            )
+    return True
 
 
 def alerts_due(
     db: Database, now: datetime | None = None, ignore_backoff: bool = False
 ) -> list[dict[str, Any]]:
-    """Queued alerts whose next try is due (all queued ones with ``ignore_backoff``),
-    leaving out posts that a reviewer has since marked false positive."""
+    """Alerts with at least one delivery due, each with ``due``: those delivery rows.
+
+    A delivery is due when it is ``queued`` (or ``uncertain`` with resends left) and its
+    next try has come (any time with ``ignore_backoff``). Posts that a reviewer has since
+    marked false positive are left out.
+    """
     fp = _FALSE_POSITIVE.format(col="alerts.post_key")
     rows = db.query(
-        f"SELECT alerts.* FROM alerts WHERE status = ? AND (? OR next_try_at <= ?) AND NOT {fp} "
-        "ORDER BY id",
-        [ALERT_QUEUED, int(ignore_backoff), now_iso(now)],
+        "SELECT deliveries.*, alerts.post_key, alerts.recipients AS alert_recipients, "
+        "alerts.language, alerts.message_id FROM deliveries "
+        "JOIN alerts ON alerts.id = deliveries.alert_id "
+        "WHERE (deliveries.status = ? OR (deliveries.status = ? AND deliveries.attempts < ?)) "
+        f"AND (? OR deliveries.next_try_at <= ?) AND NOT {fp} "
+        "ORDER BY deliveries.alert_id, deliveries.id",
+        [ALERT_QUEUED, ALERT_UNCERTAIN, MAX_UNCERTAIN_ATTEMPTS, int(ignore_backoff), now_iso(now)],
     )
-    return [_decode_alert(row) for row in rows]
+    alerts: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        alert = alerts.setdefault(row["alert_id"], _alert_of(row))
+        alert["due"].append(_delivery_of(row))
+    return list(alerts.values())
+
+
+def _alert_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["alert_id"],
+        "post_key": row["post_key"],
+        "recipients": json.loads(row["alert_recipients"]),
+        "language": row["language"],
+        "message_id": row["message_id"],
+        "due": [],
+    }
+
+
+_DELIVERY_COLUMNS = (
+    "id",
+    "alert_id",
+    "recipient",
+    "status",
+    "attempts",
+    "next_try_at",
+    "last_error",
+    "sent_at",
+    "claimed_at",
+)
+
+
+def _delivery_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {column: row[column] for column in _DELIVERY_COLUMNS}
 
 
 def _decode_alert(row: dict[str, Any]) -> dict[str, Any]:
@@ -732,52 +810,154 @@ def _decode_alert(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def claim_alert(db: Database, alert_id: int) -> bool:
-    """Move a queued alert to ``sending``; False if another worker took it first.
+def claim_deliveries(
+    db: Database, deliveries: list[Mapping[str, Any]], now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Move each of ``deliveries`` from the status it was read in to ``sending``; the rows
+    this worker got (another worker may have taken some first)."""
+    claimed = []
+    with db.atomic():
+        for row in deliveries:
+            cursor = db.execute(
+                "UPDATE deliveries SET status = ?, attempts = attempts + 1, claimed_at = ? "
+                "WHERE id = ? AND status = ?",
+                [ALERT_SENDING, now_iso(now), row["id"], row["status"]],
+            )
+            if cursor.rowcount == 1:
+                claimed.append({**row, "status": ALERT_SENDING, "attempts": row["attempts"] + 1})
+        if claimed:
+            db.execute(
+                "UPDATE alerts SET attempts = attempts + 1 WHERE id = ?", [claimed[0]["alert_id"]]
+            )
+            _sync_alert(db, claimed[0]["alert_id"])
+    return claimed
 
-    An alert left in ``sending`` (the process died during the SMTP conversation) is
-    never retried automatically: it may have gone out, and none is sent twice.
-    """
-    cursor = db.execute(
-        "UPDATE alerts SET status = ?, attempts = attempts + 1 WHERE id = ? AND status = ?",
-        [ALERT_SENDING, alert_id, ALERT_QUEUED],
+
+def claim_alert(db: Database, alert_id: int, now: datetime | None = None) -> bool:
+    """Claim every queued delivery of an alert; False if there was none left to claim."""
+    rows = db.query(
+        "SELECT * FROM deliveries WHERE alert_id = ? AND status = ?", [alert_id, ALERT_QUEUED]
     )
-    return cursor.rowcount == 1
+    return bool(claim_deliveries(db, [_delivery_of(row) for row in rows], now))
 
 
-def mark_alert_sent(db: Database, alert_id: int, now: datetime | None = None) -> None:
-    db.execute(
-        "UPDATE alerts SET status = ?, sent_at = ?, last_error = NULL WHERE id = ?",
-        [ALERT_SENT, now_iso(now), alert_id],
-    )
-
-
-def mark_alert_retry(
-    db: Database, alert_id: int, error: str, delay: timedelta, now: datetime | None = None
+def record_delivery(
+    db: Database,
+    delivery_id: int,
+    status: str,
+    error: str | None = None,
+    *,
+    next_try: datetime | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Put an alert back in the queue after a temporary failure."""
-    when = (now or datetime.now(UTC)) + delay
-    db.execute(
-        "UPDATE alerts SET status = ?, next_try_at = ?, last_error = ? WHERE id = ?",
-        [ALERT_QUEUED, now_iso(when), error, alert_id],
-    )
+    """Record how one recipient's delivery ended: ``sent`` (at ``now``), ``queued`` or
+    ``uncertain`` (tried again from ``next_try``), or ``failed`` (a human decides)."""
+    with db.atomic():
+        db.execute(
+            "UPDATE deliveries SET status = ?, last_error = ?, claimed_at = NULL, "
+            "sent_at = CASE WHEN ? THEN ? ELSE sent_at END, "
+            "next_try_at = COALESCE(?, next_try_at) WHERE id = ?",
+            [
+                status,
+                error,
+                int(status == ALERT_SENT),
+                now_iso(now),
+                now_iso(next_try) if next_try else None,
+                delivery_id,
+            ],
+        )
+        _sync_alert(db, _alert_id_of(db, delivery_id))
 
 
-def mark_alert_failed(db: Database, alert_id: int, error: str) -> None:
-    db.execute(
-        "UPDATE alerts SET status = ?, last_error = ? WHERE id = ?",
-        [ALERT_FAILED, error, alert_id],
-    )
+def _alert_id_of(db: Database, delivery_id: int) -> int:
+    rows = list(db.query("SELECT alert_id FROM deliveries WHERE id = ?", [delivery_id]))
+    return int(rows[0]["alert_id"]) if rows else -1
 
 
-def recover_interrupted_alerts(db: Database) -> int:
-    """Mark alerts left in ``sending`` by a crash as ``uncertain`` (never resent)."""
-    cursor = db.execute(
-        "UPDATE alerts SET status = ?, last_error = 'interrupted while sending; check the "
-        "mailbox, then requeue by hand if it did not arrive' WHERE status = ?",
-        [ALERT_UNCERTAIN, ALERT_SENDING],
-    )
+# The alert's own status sums up its deliveries, most urgent first: one still sending or
+# queued keeps the alert open; otherwise one uncertain or failed needs a human's eye.
+_ALERT_SUMMARY = (
+    "UPDATE alerts SET status = COALESCE((SELECT CASE "
+    "WHEN sum(status = 'sending') THEN 'sending' WHEN sum(status = 'queued') THEN 'queued' "
+    "WHEN sum(status = 'uncertain') THEN 'uncertain' WHEN sum(status = 'failed') THEN 'failed' "
+    "ELSE 'sent' END FROM deliveries WHERE alert_id = alerts.id), status), "
+    "next_try_at = COALESCE((SELECT min(next_try_at) FROM deliveries WHERE alert_id = alerts.id "
+    "AND status IN ('queued', 'uncertain')), next_try_at), "
+    "sent_at = (SELECT max(sent_at) FROM deliveries WHERE alert_id = alerts.id), "
+    "last_error = (SELECT group_concat(recipient || ': ' || last_error, '; ') FROM deliveries "
+    "WHERE alert_id = alerts.id AND last_error IS NOT NULL) WHERE id = ?"
+)
+
+
+def _sync_alert(db: Database, alert_id: int) -> None:
+    db.execute(_ALERT_SUMMARY, [alert_id])
+
+
+def recover_interrupted_alerts(
+    db: Database, claimed_before: datetime | None = None, now: datetime | None = None
+) -> int:
+    """Deliveries left in ``sending`` by a process that died, claimed before
+    ``claimed_before`` (all when None), become ``uncertain`` and due now: they are resent
+    with the same Message-ID, so the receiving side can tell a copy from a new alert."""
+    cutoff = now_iso(claimed_before) if claimed_before else "9999"
+    with db.atomic():
+        rows = list(
+            db.query(
+                "SELECT id, alert_id FROM deliveries WHERE status = ? AND claimed_at < ?",
+                [ALERT_SENDING, cutoff],
+            )
+        )
+        for row in rows:
+            db.execute(
+                "UPDATE deliveries SET status = ?, last_error = ?, next_try_at = ?, "
+                "claimed_at = NULL WHERE id = ?",
+                [ALERT_UNCERTAIN, INTERRUPTED, now_iso(now), row["id"]],
+            )
+        for alert_id in {row["alert_id"] for row in rows}:
+            _sync_alert(db, alert_id)
+    return len(rows)
+
+
+def requeue_alert(db: Database, alert_id: int, now: datetime | None = None) -> int:
+    """Put the failed and uncertain deliveries of an alert back in the queue, due now and
+    with a fresh count of attempts; how many were requeued."""
+    with db.atomic():
+        cursor = db.execute(
+            "UPDATE deliveries SET status = ?, attempts = 0, next_try_at = ?, "
+            "last_error = 'requeued by hand after: ' || COALESCE(last_error, status) "
+            "WHERE alert_id = ? AND status IN (?, ?)",
+            [ALERT_QUEUED, now_iso(now), alert_id, ALERT_FAILED, ALERT_UNCERTAIN],
+        )
+        _sync_alert(db, alert_id)
     return cursor.rowcount
+
+
+def troubled_deliveries(db: Database) -> list[dict[str, Any]]:
+    """Failed and uncertain deliveries with their alert's id, post and Message-ID, oldest
+    alert first: what ``pantau deliver --list`` shows."""
+    return list(
+        db.query(
+            "SELECT deliveries.*, alerts.post_key, alerts.message_id FROM deliveries "
+            "JOIN alerts ON alerts.id = deliveries.alert_id WHERE deliveries.status IN (?, ?) "
+            "ORDER BY deliveries.alert_id, deliveries.id",
+            [ALERT_FAILED, ALERT_UNCERTAIN],
+        )
+    )
+
+
+def get_deliveries(db: Database, key: str) -> dict[str, dict[str, Any]]:
+    """The deliveries of the alert for post ``key``, by recipient."""
+    rows = db.query(
+        "SELECT deliveries.* FROM deliveries JOIN alerts ON alerts.id = deliveries.alert_id "
+        "WHERE alerts.post_key = ? ORDER BY deliveries.id",
+        [key],
+    )
+    return {row["recipient"]: _delivery_of(row) for row in rows}
+
+
+def get_alert_by_id(db: Database, alert_id: int) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
+    return _decode_alert(rows[0]) if rows else None
 
 
 def get_alert(db: Database, key: str) -> dict[str, Any] | None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import Any
 
 import click
+from sqlite_utils import Database
 
 from crawler import store
 from crawler.errors import ConfigError
@@ -83,24 +85,75 @@ def crawl(config_path: str | None, source_name: str) -> None:
 
 @click.command()
 @config_option
-def deliver(config_path: str | None) -> None:
+@click.option(
+    "--list",
+    "show_list",
+    is_flag=True,
+    help="List failed and uncertain deliveries with their reason; send nothing.",
+)
+@click.option(
+    "--requeue",
+    "requeue_id",
+    type=int,
+    metavar="ID",
+    help="Put the failed and uncertain deliveries of alert ID back in the queue, then send.",
+)
+def deliver(config_path: str | None, show_list: bool, requeue_id: int | None) -> None:
     """Send every queued alert now (also those waiting for their next retry).
+
+    Each recipient of an alert is delivered on its own: one can be sent while another
+    waits for a retry or has failed. ``--list`` shows the failed and uncertain ones
+    (uncertain: the message may have arrived), ``--requeue ID`` sends them again under
+    the alert's same Message-ID.
 
     \b
     Example:
         pantau deliver --config pantau.toml
+        pantau deliver --list
+        pantau deliver --requeue 12
     """
     from alerts.outbox import deliver as deliver_alerts
 
     setup_logging()
     config = get_config(config_path)
     with store.connect(config.db_path) as db:
+        if show_list:
+            _list_troubled(store.troubled_deliveries(db))
+            return
+        if requeue_id is not None:
+            _requeue(db, requeue_id)
         report = deliver_alerts(db, config.smtp, ignore_backoff=True)
-    click.echo(f"sent {report.sent}, still queued {report.retried}, failed {report.failed}")
+    click.echo(
+        f"sent {report.sent}, still queued {report.retried}, failed {report.failed}, "
+        f"uncertain {report.uncertain}"
+    )
     for error in report.errors:
         click.echo(f"  {error}")
-    if report.retried or report.failed:
+    if report.retried or report.failed or report.uncertain:
         sys.exit(1)
+
+
+def _list_troubled(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        click.echo("no failed or uncertain deliveries")
+        return
+    for row in rows:
+        click.echo(
+            f"alert {row['alert_id']} {row['status']} {row['recipient']} "
+            f"({row['post_key']}, {row['attempts']} tries): {row['last_error'] or '-'}"
+        )
+    click.echo("requeue one with: pantau deliver --requeue ID")
+
+
+def _requeue(db: Database, alert_id: int) -> None:
+    if store.get_alert_by_id(db, alert_id) is None:
+        raise click.BadParameter(f"no alert with id {alert_id}", param_hint="--requeue")
+    count = store.requeue_alert(db, alert_id)
+    if count == 0:
+        raise click.BadParameter(
+            f"alert {alert_id} has no failed or uncertain delivery", param_hint="--requeue"
+        )
+    click.echo(f"alert {alert_id}: {count} delivery(ies) requeued")
 
 
 @click.command()

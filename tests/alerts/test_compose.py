@@ -21,6 +21,7 @@ from alerts.compose import (
     header_text,
     highlight,
     load_strings,
+    message_size,
     safe_link,
     split_segments,
 )
@@ -44,6 +45,7 @@ def compose(
     verdict: dict[str, Any] | None = None,
     evidence: dict[str, Any] | None = None,
     language: str = "id",
+    max_bytes: int | None = None,
 ) -> EmailMessage:
     return compose_alert(
         post or sample_post(),
@@ -54,6 +56,7 @@ def compose(
         language=language,
         message_id=MESSAGE_ID,
         now=NOW,
+        max_bytes=max_bytes,
     )
 
 
@@ -96,11 +99,56 @@ def test_screenshot_is_inline_and_referenced_by_cid(evidence: dict[str, Any]) ->
     assert f'src="cid:{cid}"' in body(message, "html")
 
 
-def test_manifest_and_screenshot_are_attached(evidence: dict[str, Any]) -> None:
+def test_screenshot_is_in_the_message_once_and_the_manifest_attached(
+    evidence: dict[str, Any],
+) -> None:
     message = reparsed(compose(evidence=evidence))
     attached = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
     manifest = (Path(evidence["path"]) / "manifest.json").read_bytes()
-    assert attached == {"manifest.json": manifest, "screenshot.png": png_bytes()}
+    images = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert attached == {"manifest.json": manifest}
+    assert [(p.get_filename(), p.get_content()) for p in images] == [
+        ("screenshot.png", png_bytes())
+    ]
+    assert "Terlampir: screenshot.png, manifest.json" in body(message, "plain")
+
+
+def test_a_tall_screenshot_is_in_the_message_once(evidence: dict[str, Any]) -> None:
+    shot = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8000  # 2 MB
+    (Path(evidence["path"]) / "screenshot.png").write_bytes(shot)
+    message = compose(evidence=evidence)
+    assert len(shot) < message_size(message) < len(shot) * 1.4  # base64 once, not twice
+
+
+@pytest.mark.parametrize(("language", "note"), [("id", "Tidak dilampirkan"), ("en", "Left out")])
+def test_files_beyond_the_size_limit_are_left_out_with_a_note(
+    evidence: dict[str, Any], language: str, note: str
+) -> None:
+    (Path(evidence["path"]) / "screenshot.png").write_bytes(b"\x89PNG" + b"\xfe" * 3_000_000)
+    message = compose(evidence=evidence, language=language, max_bytes=1_000_000)
+    assert message_size(message) <= 1_000_000
+    assert [p.get_filename() for p in message.walk() if p.get_filename()] == ["manifest.json"]
+    assert "cid:" not in body(message, "html")
+    for subtype in ("plain", "html"):
+        text = body(message, subtype)
+        assert note in text and "screenshot.png" in text and "3.0 MB" in text
+        assert evidence["path"] in text
+        assert "tidak ditemukan" not in text and "not found" not in text
+
+
+def test_size_limit_zero_leaves_every_file_out(evidence: dict[str, Any]) -> None:
+    message = compose(evidence=evidence, max_bytes=0)
+    assert [p for p in message.walk() if p.get_filename()] == []
+    assert "manifest.json" in body(message, "plain")
+
+
+def test_a_message_under_the_limit_keeps_its_files(evidence: dict[str, Any]) -> None:
+    message = compose(evidence=evidence, max_bytes=1_000_000)
+    assert sorted(p.get_filename() for p in message.walk() if p.get_filename()) == [
+        "manifest.json",
+        "screenshot.png",
+    ]
+    assert "Tidak dilampirkan" not in body(message, "plain")
 
 
 def test_without_evidence_there_is_no_attachment_and_the_body_says_so() -> None:

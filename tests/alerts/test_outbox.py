@@ -181,17 +181,6 @@ def test_false_positive_reviewed_before_delivery_is_never_sent(
     assert store.get_alert(db, key)["status"] == "queued"
 
 
-def test_alert_interrupted_while_sending_becomes_uncertain_and_is_not_resent(
-    db: Database, tmp_path: Path, sink: MailSink
-) -> None:
-    key = queued_key(db, tmp_path)
-    assert store.claim_alert(db, store.get_alert(db, key)["id"])  # a worker died here
-    report = deliver(db, smtp_for(sink.port), now=NOW, ignore_backoff=True)
-    assert report.sent == 0
-    assert sink.messages() == []
-    assert store.get_alert(db, key)["status"] == "uncertain"
-
-
 def test_recipient_refused_with_550_fails_for_good(db: Database, tmp_path: Path) -> None:
     key = queued_key(db, tmp_path)
     with refusing_server("550 5.1.1 Mailbox tidak ada") as (port, handler):

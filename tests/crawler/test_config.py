@@ -63,6 +63,8 @@ def test_config_path_from_environment() -> None:
         ({"smtp": {"security": "tls"}}, {}, "smtp.security"),
         ({"smtp": {"sender": "nobody"}}, {}, "smtp.sender"),
         ({"smtp": {"hots": "x"}}, {}, "smtp.hots"),
+        ({"smtp": {"max_message_bytes": 5000}}, {}, "smtp.max_message_bytes"),
+        ({"smtp": {"max_message_bytes": 150_000.5}}, {}, "smtp.max_message_bytes"),
         ({"alerts": {"recipients": "a@b.c"}}, {}, "alerts.recipients"),
         ({"alerts": {"recipients": ["not-an-address"]}}, {}, "alerts.recipients"),
         ({"alerts": {"recipients": ["a@x.org, b@y.org"]}}, {}, "alerts.recipients"),

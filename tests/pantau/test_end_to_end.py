@@ -109,8 +109,8 @@ def test_demo_email_carries_screenshot_and_manifest(
 ) -> None:
     data, _ = demo_run
     message = read_mail(data / "mail")[0]
-    names = {part.get_filename() for part in message.iter_attachments()}
-    assert {"manifest.json", "screenshot.png"} <= names
+    names = [part.get_filename() for part in message.walk() if part.get_filename()]
+    assert sorted(names) == ["manifest.json", "screenshot.png"]  # the screenshot once, inline
     html = message.get_body(("html",)).get_content()
     assert "cid:" in html
     assert message.get_body(("plain",)).get_content().strip()

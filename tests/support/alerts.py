@@ -13,7 +13,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -199,3 +199,157 @@ def refusing_server(reply: str) -> Iterator[tuple[int, RefusingHandler]]:
         yield int(controller.port), handler
     finally:
         controller.stop()
+
+
+class ScriptedHandler:
+    """aiosmtpd handler that misbehaves as told, and records what it received.
+
+    ``rcpt`` maps an address to the replies its next RCPTs get, one per try (then it is
+    accepted); ``data`` is the reply to the end of the message (``drop`` closes the
+    connection instead, after filing the message); ``quit`` the reply to QUIT (then the
+    server closes as usual).
+    """
+
+    def __init__(
+        self,
+        *,
+        rcpt: dict[str, list[str]] | None = None,
+        data: str = "250 OK",
+        quit: str = "221 Bye",
+        drop: bool = False,
+    ) -> None:
+        self.rcpt = {address: list(replies) for address, replies in (rcpt or {}).items()}
+        self.data, self.quit, self.drop = data, quit, drop
+        self.received: list[tuple[list[str], bytes]] = []
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        replies = self.rcpt.get(address)
+        if replies:
+            return replies.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.received.append((list(envelope.rcpt_tos), envelope.original_content or b""))
+        if self.drop:
+            assert server.transport is not None
+            server.transport.abort()
+        return self.data
+
+    async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        return self.quit
+
+    def copies(self) -> dict[str, int]:
+        """How many copies of a message each recipient was sent."""
+        counts: dict[str, int] = {}
+        for recipients, _ in self.received:
+            for recipient in recipients:
+                counts[recipient] = counts.get(recipient, 0) + 1
+        return counts
+
+
+@contextmanager
+def scripted_server(handler: Any, **options: Any) -> Iterator[int]:
+    """A loopback aiosmtpd server with ``handler`` (and controller ``options`` such as
+    ``data_size_limit``); yields its port."""
+    controller = LoopbackController(handler, hostname=LOOPBACK, port=0, **options)
+    controller.start()
+    try:
+        yield int(controller.port)
+    finally:
+        controller.stop()
+
+
+class TricklingServer:
+    """A raw SMTP server thread on loopback that answers like a server but sends one
+    reply one byte every 200 ms: the greeting (``at="greeting"``) or the reply to the end
+    of the message (``at="end"``); or, with ``at="slow-read"``, reads the message slowly
+    (at most 32 kB every 100 ms, like a slow line) and answers at once. ``message_received`` is
+    set once a whole message came in. Use as a context manager; leaving it stops the
+    server."""
+
+    PAUSE = 0.2
+    SLOW_CHUNK, SLOW_PAUSE = 32_000, 0.1
+
+    def __init__(self, at: str) -> None:
+        self.at = at
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # A small receive window, so that reading slowly makes the sender wait.
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.SLOW_CHUNK)
+        self.listener.bind((LOOPBACK, 0))
+        self.listener.listen()
+        self.port = int(self.listener.getsockname()[1])
+        self.stopped = threading.Event()
+        self.message_received = threading.Event()
+        self.connections: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> TricklingServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stopped.set()
+        with suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes a blocked accept()
+        self.listener.close()
+        for conn in self.connections:
+            conn.close()
+        self._thread.join(5)
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(conn)
+            try:
+                self._talk(conn)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    def _talk(self, conn: socket.socket) -> None:
+        reader = conn.makefile("rb")
+        self._reply(conn, "220 trickle.example ESMTP", slow=self.at == "greeting")
+        for line in reader:
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                self._reply(conn, "250 trickle.example")
+            elif verb == b"DATA":
+                self._reply(conn, "354 go on")
+                if not self._read_message(reader):
+                    return
+                self.message_received.set()
+                self._reply(conn, "250 OK queued", slow=self.at == "end")
+            elif verb == b"QUIT":
+                self._reply(conn, "221 Bye")
+                return
+            else:
+                self._reply(conn, "250 OK")
+
+    def _read_message(self, reader: Any) -> bool:
+        """Read up to the end of the message; False when the client went away first."""
+        tail = b""
+        while not tail.endswith(b"\r\n.\r\n"):
+            if self.at == "slow-read" and self.stopped.wait(self.SLOW_PAUSE):
+                return False
+            chunk = reader.read1(self.SLOW_CHUNK)
+            if not chunk:
+                return False
+            tail = (tail + chunk)[-5:]
+        return True
+
+    def _reply(self, conn: socket.socket, text: str, slow: bool = False) -> None:
+        data = (text + "\r\n").encode()
+        if not slow:
+            conn.sendall(data)
+            return
+        for byte in data[:3] + b" " * 10_000:  # a line that never ends
+            if self.stopped.wait(self.PAUSE):
+                return
+            conn.sendall(bytes([byte]))
