@@ -24,18 +24,19 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from classifiers.indicators import FOREIGN_WAGE, Flag, Signals, collect
 from classifiers.lexicon import default_lexicon
-from classifiers.verdict import NOT_SUSPICIOUS, SUSPICIOUS, Entity, Indicator, Verdict
+from classifiers.verdict import NOT_SUSPICIOUS, REPORT, SUSPICIOUS, Entity, Indicator, Term, Verdict
 
 if TYPE_CHECKING:
     from classifiers.agencies import AgencyRegistry
 
 __all__ = [
-    "MODEL_VERSION", "THRESHOLD", "ProbabilityModel", "Scored", "classified_text", "classify",
-    "score_signals",
+    "MODEL_VERSION", "REPORT_THRESHOLD", "THRESHOLD", "HeadsModel", "ProbabilityModel",
+    "Scored", "classified_text", "classify", "label_of", "score_report", "score_signals",
 ]  # fmt: skip
 
-MODEL_VERSION = "indicators-1"
+MODEL_VERSION = "indicators-2"
 THRESHOLD = 0.5
+REPORT_THRESHOLD = 0.5
 BIAS = -3.0
 NO_DEST_PENALTY = -2.5
 NO_JOB_PENALTY = -2.0
@@ -58,6 +59,21 @@ PAY_NODOCS_BONUS = 0.5  # too-good pay with no experience or documents asked
 PAY_BOAST_WEIGHT = 0.8  # "gaji besar" without an amount
 AGENCY_ONLY_WEIGHT = -1.0  # an official body named, no licence, no personal contact
 WARNING_CAP = 4  # distinct warning words counted
+
+# The report score (label ``report``): who speaks and to whom. A logistic of its own.
+REPORT_BIAS = -2.5
+REPORT_WEIGHT = {
+    "reported speech": 1.2, "warning": 1.3, "news form": 1.0, "official quoted": 0.6,
+}  # fmt: skip
+REPORT_CAP = {"reported speech": 3, "warning": 3, "news form": 2, "official quoted": 1}
+REPORT_DATELINE_WEIGHT = 1.5  # "PHNOM PENH —": a news story
+REPORT_CAPTION_CHARS = 200  # a warning here is a caption over what follows (a reposted ad)
+REPORT_CAPTION_BONUS = 1.0
+APPLY_WEIGHT = -1.5  # a way to sign up ("minat hubungi"): an offer, not talk about one
+CONTACT_WEIGHT = -0.5  # a personal contact without an invitation (a warning may name one)
+NO_APPLY_WEIGHT = 0.8  # report words and no way at all to sign up
+REPORT_NO_TOPIC = -3.0  # nothing about work abroad, recruitment or trafficking
+REPORT_LEGIT = -1.5  # a lawful programme's notice that warns of brokers is still a notice
 
 
 class Scored:
@@ -274,6 +290,72 @@ def score_signals(sig: Signals, agencies: AgencyRegistry | None = None) -> Score
     return out
 
 
+def _report_parts(sig: Signals) -> dict[str, set[str]]:
+    """Distinct report words by kind ("reported speech", "warning", ...)."""
+    parts: dict[str, set[str]] = {}
+    for flag in sig.flags:
+        if flag.code == "REPORT":
+            kind, _, term = flag.note.partition(": ")
+            parts.setdefault(kind, set()).add(term)
+    return parts
+
+
+def _report_topic(sig: Signals) -> bool:
+    # Job words alone are not enough: every job ad has them, and "melaporkan hasil kerja" or
+    # "surat peringatan" in a job ad is no report.
+    return bool(sig.dest_kinds) or sig.has("domestic", "abk", "topic")
+
+
+def score_report(sig: Signals) -> Scored:
+    """How much the text is *about* illegal recruitment rather than an offer of it."""
+    out = Scored()
+    out.logit = REPORT_BIAS
+    parts = _report_parts(sig)
+    total = 0.0
+    for kind, terms in parts.items():
+        dated = {"dateline", "dated event"} & terms if kind == "news form" else set()
+        total += REPORT_WEIGHT[kind] * min(len(terms - dated), REPORT_CAP[kind])
+        total += REPORT_DATELINE_WEIGHT * bool(dated)
+    caption = any(
+        f.code == "REPORT" and f.start < REPORT_CAPTION_CHARS and f.note.startswith("warning")
+        for f in sig.flags
+    )
+    total += REPORT_CAPTION_BONUS * caption
+    if total:
+        words = ", ".join(sorted({t for terms in parts.values() for t in terms}))
+        out.set("REPORT", total, f"Talks about recruitment rather than offering it ({words}).")
+    if "APPLY" in sig.codes():
+        out.set("APPLY", APPLY_WEIGHT, f"A way to sign up ({_words(sig, 'APPLY')}).")
+    elif sig.personal_contact:
+        out.logit += CONTACT_WEIGHT
+    elif total:
+        out.logit += NO_APPLY_WEIGHT
+        out.reasons.append("No way to apply given.")
+    if "LEGIT" in sig.codes():
+        out.set("LEGIT", REPORT_LEGIT)
+    if not _report_topic(sig):
+        out.logit += REPORT_NO_TOPIC
+    out.logit += sum(out.weights.values())
+    return out
+
+
+def label_of(score: float, report_score: float) -> str:
+    """``report`` wins over ``suspicious``: a warning that reposts a whole ad carries every
+    red flag of the ad, and it is still a warning."""
+    if report_score >= REPORT_THRESHOLD:
+        return REPORT
+    return SUSPICIOUS if score >= THRESHOLD else NOT_SUSPICIOUS
+
+
+class HeadsModel(Protocol):
+    """The learned model with two heads (``classifiers/model.py`` ``LabelModel``): for each
+    text P(offer), P(report) and the strongest terms of each head for that text."""
+
+    version: str
+
+    def predict_heads(self, texts: list[str]) -> list[tuple[float, float, tuple[Term, ...]]]: ...
+
+
 class ProbabilityModel(Protocol):
     """The learned-model hook (``classifiers/model.py``): probabilities for texts."""
 
@@ -291,39 +373,60 @@ def classified_text(post: Mapping[str, Any]) -> str:
     return f"{text}\n\n{images}" if images.strip() else text
 
 
-def _indicators(sig: Signals, out: Scored) -> tuple[Indicator, ...]:
+def _indicators(sig: Signals, out: Scored, report: Scored) -> tuple[Indicator, ...]:
+    """Every flag that weighed: offer codes with their offer weight, REPORT and APPLY with
+    their weight in the report score."""
     flags = sorted([*sig.flags, *out.extra], key=lambda f: (f.start, f.code))
+    extra = {code: report.weights[code] for code in _REPORT_CODES if code in report.weights}
+    weights = {**out.weights, **extra}
     return tuple(
-        Indicator(f.code, round(out.weights[f.code], 3), f.text, f.start, f.end, f.note)
+        Indicator(f.code, round(weights[f.code], 3), f.text, f.start, f.end, f.note)
         for f in flags
-        if out.weights.get(f.code)
+        if weights.get(f.code)
     )
+
+
+_REPORT_CODES = ("REPORT", "APPLY")
+
+
+AnyModel = HeadsModel | ProbabilityModel
+_Scores = tuple[float, float | None, tuple[Term, ...]]
+
+
+def _model_scores(model: AnyModel, texts: list[str]) -> list[_Scores]:
+    """(P(offer), P(report) or None, terms) per text, from either kind of model."""
+    heads = getattr(model, "predict_heads", None)
+    if heads is not None:
+        return [(p, r, terms) for p, r, terms in heads(texts)]
+    return [(float(p), None, ()) for p in model.predict_proba(texts)]  # type: ignore[union-attr]
 
 
 def classify(
     post: Mapping[str, Any],
     *,
-    model: ProbabilityModel | None = None,
+    model: AnyModel | None = None,
     agencies: AgencyRegistry | None = None,
 ) -> Verdict:
     """Classify one post (a mapping with ``text`` and maybe ``images_text``).
 
     Pure: no I/O beyond the lexicon loaded once. Offsets of indicators and entities refer to
-    :func:`classified_text`. With ``model``, the score blends rules and model 0.5/0.5 and
-    ``model_version`` names both (``"indicators-1+<model.version>"``). With ``agencies`` (the
-    official list, :class:`classifiers.agencies.AgencyRegistry`), each company named is
-    checked: an active licensed agency adds ``LICENSED`` (negative weight), a revoked one
-    ``IMPERSONATE``, and a licence claimed for a company not on the list ``NOLICENCE``.
+    :func:`classified_text`. The label is ``report`` when the report score (who speaks and to
+    whom) reaches :data:`REPORT_THRESHOLD`, else ``suspicious`` when the offer score reaches
+    :data:`THRESHOLD`, else ``not_suspicious``. With ``model``, each score is the 0.5/0.5
+    average of the rules and the model's head (a model with one head blends the offer score
+    only) and ``model_version`` names both (``"indicators-2+<model.version>"``). With
+    ``agencies`` (the official list, :class:`classifiers.agencies.AgencyRegistry`), each
+    company named is checked: an active licensed agency adds ``LICENSED`` (negative weight),
+    a revoked one ``IMPERSONATE``, and a licence claimed for a company not on the list
+    ``NOLICENCE``.
     """
-    text = classified_text(post)
-    probability = None if model is None else float(model.predict_proba([text])[0])
-    return _verdict(text, agencies, probability, model.version if model is not None else "")
+    return classify_many([post], model=model, agencies=agencies)[0]
 
 
 def classify_many(
     posts: Sequence[Mapping[str, Any]],
     *,
-    model: ProbabilityModel | None = None,
+    model: AnyModel | None = None,
     agencies: AgencyRegistry | None = None,
 ) -> list[Verdict]:
     """:func:`classify` for many posts; the learned model scores them in one batch, which
@@ -331,30 +434,37 @@ def classify_many(
     texts = [classified_text(post) for post in posts]
     if model is None or not texts:
         return [_verdict(text, agencies, None, "") for text in texts]
-    probabilities = model.predict_proba(texts)
+    scores = _model_scores(model, texts)
     return [
-        _verdict(text, agencies, float(p), model.version)
-        for text, p in zip(texts, probabilities, strict=True)
+        _verdict(text, agencies, found, model.version)
+        for text, found in zip(texts, scores, strict=True)
     ]
 
 
+def _blend(rules: float, learned: float | None) -> float:
+    return rules if learned is None else 0.5 * rules + 0.5 * learned
+
+
 def _verdict(
-    text: str, agencies: AgencyRegistry | None, probability: float | None, model_version: str
+    text: str, agencies: AgencyRegistry | None, found: _Scores | None, model_version: str
 ) -> Verdict:
-    """The verdict on ``text``; with a model ``probability``, the score is the 0.5/0.5
-    average of the rule score and that probability."""
+    """The verdict on ``text``; with the model's scores ``found``, each score is the
+    0.5/0.5 average of the rules and the model."""
     sig = collect(text, default_lexicon())
     out = score_signals(sig, agencies)
-    if probability is None:
-        score, version = out.score, MODEL_VERSION
+    report = score_report(sig)
+    if found is None:
+        score, report_score, terms, version = out.score, report.score, (), MODEL_VERSION
     else:
-        score, version = 0.5 * out.score + 0.5 * probability, f"{MODEL_VERSION}+{model_version}"
-    label = SUSPICIOUS if score >= THRESHOLD else NOT_SUSPICIOUS
+        score, report_score = _blend(out.score, found[0]), _blend(report.score, found[1])
+        terms, version = found[2], f"{MODEL_VERSION}+{model_version}"
     return Verdict(
         score=score,
-        label=label,
-        indicators=_indicators(sig, out),
+        label=label_of(score, report_score),
+        indicators=_indicators(sig, out, report),
         entities=tuple(sig.entities),
         model_version=version,
-        reasons=tuple(out.reasons),
+        reasons=tuple(out.reasons + report.reasons),
+        report_score=report_score,
+        model_terms=terms,
     )

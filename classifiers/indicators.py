@@ -49,6 +49,25 @@ _PAID_AFTER = re.compile(
 
 _DENIED_BEFORE = re.compile(r"\b(?:bukan|tidak|tdk|anti|no|not|bebas)\W{1,3}$")
 
+# News form: a dateline opening the text or a line ("PHNOM PENH — ...", "KOMPAS.com - ...",
+# "Jakarta (ANTARA) - ...", "TRIBUNNEWS.COM, BATAM - ..."). A line of capitals before a plain
+# hyphen ("DIBUTUHKAN - ADMIN") is a poster's heading, so capitals need a long dash.
+_DATELINE = re.compile(
+    r"(?m)^[ \t]*(?:"
+    r"[A-Z]{3,}(?:[ .,]+[A-Z]{2,}){0,3}[ \t]*[\u2013\u2014]"
+    r"|[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+){0,2}[ \t]*"
+    r"\((?:ANTARA|Antara|AFP|AP|Reuters)\)[ \t]*[-\u2013\u2014]"
+    r"|[A-Za-z]+\.(?i:com|co\.id|id|net)(?:,[ \t]*[A-Za-z][A-Za-z ]{1,30})?[ \t]*[-\u2013\u2014]"
+    r")[ \t]*(?=\w)"
+)
+_DATELINE_WITHIN = 400  # a dateline opens the text or one of its first lines
+# "Senin (12/5/2025)": Indonesian news dates the events it reports this way.
+_NEWS_DATE = re.compile(r"\b[A-Z][a-z]+,? \(\d{1,2}/\d{1,2}(?:/\d{2,4})?\)")
+_REPORT_GROUPS = {
+    "report_speech": "reported speech", "report_warn": "warning", "report_news": "news form",
+    "report_official": "official quoted",
+}  # fmt: skip
+
 
 class Flag(NamedTuple):
     """A red flag found at one place: code, original words and span, optional note.
@@ -193,6 +212,23 @@ def _simple_flags(sig: Signals, folded: str) -> None:
             sig.add(code, hit.start, hit.end, hit.term)
 
 
+def _report_flags(sig: Signals, folded: str) -> None:
+    """REPORT flags (who speaks and to whom) and APPLY flags (a way to sign up)."""
+    for group, note in _REPORT_GROUPS.items():
+        for hit in sig.hits.get(group, []):
+            if _DENIED_BEFORE.search(folded, max(0, hit.start - 12), hit.start):
+                continue  # "bukan penipuan", "tidak ilegal": a recruiter's reassurance
+            sig.add("REPORT", hit.start, hit.end, f"{note}: {hit.term}")
+    for m in _DATELINE.finditer(sig.text, 0, _DATELINE_WITHIN):
+        sig.add("REPORT", m.start(), m.end(), "news form: dateline")
+        break
+    m = _NEWS_DATE.search(sig.text)
+    if m is not None:
+        sig.add("REPORT", m.start(), m.end(), "news form: dated event")
+    for hit in sig.hits.get("apply", []):
+        sig.add("APPLY", hit.start, hit.end, hit.term)
+
+
 def _drop_nested(flags: list[Flag]) -> list[Flag]:
     """Drop a flag lying inside a longer flag of the same code ("gratis" in "tiket gratis")."""
     kept: list[Flag] = []
@@ -213,6 +249,7 @@ def collect(text: str, lexicon: Lexicon) -> Signals:
     _destinations(sig, lexicon)
     _simple_flags(sig, folded)
     _pay(sig, _fees(sig, folded))
+    _report_flags(sig, folded)
     sig.flags = _drop_nested(sig.flags)
     sig._codes = None
     return sig
