@@ -121,7 +121,7 @@ def unlabelled_set(title: str, texts: list[str], model: Any) -> dict[str, Any]:
 def load_model(args: argparse.Namespace) -> Any:
     if args.no_model:
         return None
-    from classifiers.model import LabelModel, default_model
+    from classifiers.label_model import LabelModel, default_model
 
     return LabelModel.load(args.model) if args.model else default_model()
 

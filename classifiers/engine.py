@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_VERSION", "REPORT_THRESHOLD", "THRESHOLD", "HeadsModel", "ProbabilityModel",
-    "Scored", "classified_text", "classify", "label_of", "score_report", "score_signals",
+    "Scored", "blend_offer", "blend_report", "classified_text", "classify", "label_of",
+    "score_report", "score_signals",
 ]  # fmt: skip
 
 MODEL_VERSION = "indicators-2"
@@ -412,9 +413,11 @@ def classify(
     Pure: no I/O beyond the lexicon loaded once. Offsets of indicators and entities refer to
     :func:`classified_text`. The label is ``report`` when the report score (who speaks and to
     whom) reaches :data:`REPORT_THRESHOLD`, else ``suspicious`` when the offer score reaches
-    :data:`THRESHOLD`, else ``not_suspicious``. With ``model``, each score is the 0.5/0.5
-    average of the rules and the model's head (a model with one head blends the offer score
-    only) and ``model_version`` names both (``"indicators-2+<model.version>"``). With
+    :data:`THRESHOLD`, else ``not_suspicious``. With ``model``, the offer score is the larger
+    of the rules' and the model's (:func:`blend_offer`), the report score the rules' or,
+    when higher, the mean of rules and model (:func:`blend_report`; a model with one head
+    blends the offer score only), and ``model_version`` names both
+    (``"indicators-2+<model.version>"``). With
     ``agencies`` (the official list, :class:`classifiers.agencies.AgencyRegistry`), each
     company named is checked: an active licensed agency adds ``LICENSED`` (negative weight),
     a revoked one ``IMPERSONATE``, and a licence claimed for a company not on the list
@@ -441,22 +444,30 @@ def classify_many(
     ]
 
 
-def _blend(rules: float, learned: float | None) -> float:
-    return rules if learned is None else 0.5 * rules + 0.5 * learned
+def blend_offer(rules: float, learned: float) -> float:
+    """Either may find an offer: the indicators know the red flags, the model learned the
+    casual wording that carries none ("kak, masih nyari kerja?")."""
+    return max(rules, learned)
+
+
+def blend_report(rules: float, learned: float | None) -> float:
+    """The rules alone, or rules and model together (their mean): the model's report head
+    alone calls too many ordinary job ads reports, so it only adds to the rules."""
+    return rules if learned is None else max(rules, 0.5 * (rules + learned))
 
 
 def _verdict(
     text: str, agencies: AgencyRegistry | None, found: _Scores | None, model_version: str
 ) -> Verdict:
-    """The verdict on ``text``; with the model's scores ``found``, each score is the
-    0.5/0.5 average of the rules and the model."""
+    """The verdict on ``text``; with the model's scores ``found``, the scores are blended
+    by :func:`blend_offer` and :func:`blend_report`."""
     sig = collect(text, default_lexicon())
     out = score_signals(sig, agencies)
     report = score_report(sig)
     if found is None:
         score, report_score, terms, version = out.score, report.score, (), MODEL_VERSION
     else:
-        score, report_score = _blend(out.score, found[0]), _blend(report.score, found[1])
+        score, report_score = blend_offer(out.score, found[0]), blend_report(report.score, found[1])
         terms, version = found[2], f"{MODEL_VERSION}+{model_version}"
     return Verdict(
         score=score,

@@ -38,11 +38,13 @@ CLASSIFY_BATCH = 1000  # posts scored together: the learned model is much faster
     "model_path",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
-    help="A model made by `pantau train` to blend with the indicators.",
+    help="A model made by `pantau train` (default: the packaged model).",
 )
-def classify(input_path: str, output_path: str, model_path: str | None) -> None:
-    """Classify posts from JSON Lines: {"id", "text", ...} -> {"id", "score", "label",
-    "indicators"}.
+@click.option("--no-model", is_flag=True, help="Indicators only, without the learned model.")
+def classify(input_path: str, output_path: str, model_path: str | None, no_model: bool) -> None:
+    """Classify posts from JSON Lines: {"id", "text", ...} -> {"id", "label", "score",
+    "report_score", "indicators", "model_terms", ...}. The label is suspicious (an offer
+    with red flags: alerts), report (text about illegal recruitment) or not_suspicious.
 
     \b
     Example:
@@ -50,7 +52,7 @@ def classify(input_path: str, output_path: str, model_path: str | None) -> None:
     """
     from classifiers import classify_many
 
-    model = _load_model(model_path)
+    model = None if no_model else _load_model(model_path, default=True)
     with (
         click.open_file(input_path, encoding="utf-8") as src,
         click.open_file(output_path, "w", encoding="utf-8") as out,
@@ -86,12 +88,13 @@ def _read_jsonl(src: IO[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]
         yield number, row
 
 
-def _load_model(model_path: str | None) -> Any:
-    if model_path is None:
-        return None
-    from classifiers.model import TextModel
+def _load_model(model_path: str | None, *, default: bool = False) -> Any:
+    """The model file at ``model_path``; without one, the packaged model when ``default``."""
+    from classifiers.label_model import default_model, load_model_file
 
-    return TextModel.load(Path(model_path))
+    if model_path is not None:
+        return load_model_file(Path(model_path))
+    return default_model() if default else None
 
 
 @click.command()
@@ -103,13 +106,19 @@ def _load_model(model_path: str | None) -> Any:
     type=click.Path(exists=True, dir_okay=False),
     help="Labelled JSON Lines or CSV with text and label columns (repeatable).",
 )
+@click.option(
+    "--corpus",
+    "corpus",
+    is_flag=True,
+    help="Train the three-label model on the corpus train split (classifiers/corpus).",
+)
 @click.option("--from-reviews", is_flag=True, help="Also learn from reviewers' decisions.")
 @click.option(
     "--output",
     "output_path",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False),
-    help="Where to write the model.",
+    help="Where to write the model (with --corpus: default the packaged model's place).",
 )
 @click.option("--text-column", default="text", show_default=True)
 @click.option("--label-column", default="label", show_default=True)
@@ -124,24 +133,37 @@ def _load_model(model_path: str | None) -> Any:
 def train(
     config_path: str | None,
     inputs: tuple[str, ...],
+    corpus: bool,
     from_reviews: bool,
-    output_path: str,
+    output_path: str | None,
     text_column: str,
     label_column: str,
     kind: str,
 ) -> None:
     """Train the learned model from labelled files and/or reviewers' decisions.
 
-    Labels: 1/0, suspicious/not_suspicious, positive/negative/hard_negative, true/false.
+    --corpus trains the three-label model (an offer head and a report head) on
+    classifiers/corpus/train.jsonl, the model `pantau classify` uses by default; the same
+    corpus gives the same model. Otherwise --input files train a one-head model with
+    labels 1/0, suspicious/not_suspicious, positive/negative/hard_negative, true/false.
     Confirmed reviews count as suspicious, false positives as not suspicious.
 
     \b
     Example:
+        pantau train --corpus --from-reviews
         pantau train --input labelled.jsonl --from-reviews --output model.bin
     """
     from classifiers import classified_text
     from classifiers.dataset import read_labelled
     from classifiers.model import train_model
+
+    reviewed = _reviewed(config_path) if from_reviews else []
+    reviewed_texts = [classified_text(post) for post in reviewed]
+    if corpus:
+        _train_corpus(reviewed, reviewed_texts, output_path)
+        return
+    if output_path is None:
+        raise PantauError("give --output FILE (or --corpus for the packaged model)")
 
     texts: list[str] = []
     labels: list[int] = []
@@ -149,12 +171,8 @@ def train(
         rows = read_labelled(path, text_column=text_column, label_column=label_column)
         texts += [row.text for row in rows]
         labels += [row.label for row in rows]
-    if from_reviews:
-        with store.connect(get_config(config_path).db_path) as db:
-            reviewed = store.reviewed_posts(db)
-        texts += [classified_text(post) for post in reviewed]
-        labels += [int(post["decision"] == "confirmed") for post in reviewed]
-        click.echo(f"{len(reviewed)} reviewed posts")
+    texts += reviewed_texts
+    labels += [int(post["decision"] == "confirmed") for post in reviewed]
     if not texts:
         raise PantauError("nothing to train on: give --input FILE and/or --from-reviews")
     model = train_model(texts, labels, kind=kind)
@@ -162,6 +180,29 @@ def train(
     click.echo(
         f"model {model.version}: {len(texts)} texts ({sum(labels)} suspicious) -> {output_path}"
     )
+
+
+def _reviewed(config_path: str | None) -> list[dict[str, Any]]:
+    with store.connect(get_config(config_path).db_path) as db:
+        reviewed = list(store.reviewed_posts(db))
+    click.echo(f"{len(reviewed)} reviewed posts")
+    return reviewed
+
+
+def _train_corpus(
+    reviewed: list[dict[str, Any]], texts: list[str], output_path: str | None
+) -> None:
+    """The three-label model from the corpus train split plus reviewers' decisions
+    (confirmed: suspicious; false positive: not_suspicious)."""
+    from classifiers.build_model import build
+    from classifiers.label_model import DEFAULT_MODEL
+
+    labels = ["suspicious" if p["decision"] == "confirmed" else "not_suspicious" for p in reviewed]
+    model = build(extra=list(zip(texts, labels, strict=True)))
+    output = Path(output_path) if output_path else DEFAULT_MODEL
+    output.parent.mkdir(parents=True, exist_ok=True)
+    model.save(output)
+    click.echo(f"model {model.version}: {model.info.counts} -> {output}")
 
 
 @click.command()
@@ -189,6 +230,14 @@ def train(
 @click.option("--text-column", default="text", show_default=True)
 @click.option("--label-column", default="label", show_default=True)
 @click.option("--model-only", is_flag=True, help="Score with the learned model alone.")
+@click.option(
+    "--three-labels",
+    is_flag=True,
+    help="The file is a corpus split (JSON Lines with expected = suspicious, report or "
+    "not_suspicious): per-label precision and recall, per typology and register, with 95% "
+    "intervals; the packaged model unless --model or --no-model.",
+)
+@click.option("--no-model", is_flag=True, help="With --three-labels: indicators only.")
 def evaluate(
     input_path: str,
     model_path: str | None,
@@ -196,6 +245,8 @@ def evaluate(
     text_column: str,
     label_column: str,
     model_only: bool,
+    three_labels: bool,
+    no_model: bool,
 ) -> None:
     """Precision, recall, F1, PR-AUC, confusion matrix and the indicators that fired.
 
@@ -206,8 +257,14 @@ def evaluate(
     \b
     Example:
         pantau evaluate --input labelled.jsonl --model model.bin --json report.json
+        pantau evaluate --three-labels --input classifiers/corpus/test.jsonl
     """
     from classifiers import classify_many
+
+    if three_labels:
+        model = None if no_model else _load_model(model_path, default=True)
+        _evaluate_three(Path(input_path), model, json_path)
+        return
     from classifiers.dataset import read_labelled
     from classifiers.evaluation import evaluate as evaluate_scores
 
@@ -228,4 +285,29 @@ def evaluate(
     if json_path:
         with click.open_file(json_path, "w", encoding="utf-8") as out:
             json.dump(report.to_dict(), out, indent=2)
+            out.write("\n")
+
+
+def _evaluate_three(path: Path, model: Any, json_path: str | None) -> None:
+    """Three-label figures of a corpus split, printed and optionally written as JSON."""
+    from classifiers import classify_many
+    from classifiers.dataset import read_corpus
+    from classifiers.evaluation import LabelReport, correct_by
+    from classifiers.verdict import LABELS
+
+    rows = read_corpus(path)
+    predicted = [v.label for v in classify_many([{"text": r.text} for r in rows], model=model)]
+    expected = [row.expected for row in rows]
+    report = LabelReport(LABELS, tuple(zip(expected, predicted, strict=True)))
+    figures: dict[str, Any] = {"model": getattr(model, "version", None), **report.to_dict()}
+    click.echo(f"model: {figures['model'] or 'indicators only'}\n{report.to_table()}")
+    for field in ("typology", "register"):
+        groups = correct_by([getattr(r, field) for r in rows], expected, predicted)
+        click.echo(f"right label by {field}:")
+        for group, share in groups.items():
+            click.echo(f"  {group or '(none)':<24} {share}")
+        figures[f"by_{field}"] = {group: share.to_dict() for group, share in groups.items()}
+    if json_path:
+        with click.open_file(json_path, "w", encoding="utf-8") as out:
+            json.dump(figures, out, indent=2)
             out.write("\n")

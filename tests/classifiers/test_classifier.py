@@ -12,7 +12,7 @@ import pytest
 from classifiers import MODEL_VERSION, classified_text, classify
 from classifiers.lexicon import load_lexicon
 from classifiers.normalize import normalize
-from classifiers.verdict import NOT_SUSPICIOUS, REPORT, SUSPICIOUS
+from classifiers.verdict import NOT_SUSPICIOUS, REPORT, SUSPICIOUS, Term
 
 SUSPICIOUS_ADS = [
     pytest.param(
@@ -228,11 +228,37 @@ class _ConstantModel:
         return [0.9 for _ in texts]
 
 
-def test_model_blends_half_and_half() -> None:
+def test_model_finds_an_offer_the_rules_miss() -> None:
+    # Was a 0.5/0.5 average; now the larger of the two offer scores (engine.blend_offer),
+    # so the model can catch casual offers that carry no red-flag word.
     rules = classify({"text": "Dicari admin gudang di Bekasi"})
     blended = classify({"text": "Dicari admin gudang di Bekasi"}, model=_ConstantModel())
-    assert blended.score == pytest.approx(0.5 * rules.score + 0.5 * 0.9)
+    assert rules.score < 0.5
+    assert blended.score == pytest.approx(0.9)
+    assert blended.label == SUSPICIOUS
     assert blended.model_version == f"{MODEL_VERSION}+const-0.9"
+
+
+class _TwoHeads:
+    """A two-head model with fixed outputs (the interface of label_model.LabelModel)."""
+
+    version = "heads"
+
+    def __init__(self, offer: float, report: float) -> None:
+        self.offer, self.report = offer, report
+
+    def predict_heads(self, texts: list[str]) -> list[tuple[float, float, tuple[Term, ...]]]:
+        return [(self.offer, self.report, (Term("gaji", "offer", 0.3),)) for _ in texts]
+
+
+def test_model_report_head_only_adds_to_the_rules() -> None:
+    text = "Hati-hati, lowongan admin di Kamboja itu penipuan. Korban dijanjikan gaji 15 juta."
+    rules = classify({"text": text})
+    low = classify({"text": text}, model=_TwoHeads(0.1, 0.0))
+    high = classify({"text": text}, model=_TwoHeads(0.1, 1.0))
+    assert low.report_score == pytest.approx(rules.report_score)
+    assert high.report_score == pytest.approx(0.5 * (rules.report_score + 1.0))
+    assert high.model_terms == (Term("gaji", "offer", 0.3),)
 
 
 def test_verdict_to_dict_is_json_ready() -> None:
