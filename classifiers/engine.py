@@ -45,8 +45,11 @@ DEST_WEIGHT = {"hub": 1.0, "moratorium": 0.8, "other": 0.6, "abroad": 0.4}
 BASE_WEIGHT = {
     "SCAMJOB": 0.8, "DOMESTIC": 0.6, "ABK": 0.5, "VISA": 2.0, "FEE": 1.8, "FREE": 0.7,
     "PAY": 1.8, "URGENT": 0.5, "NODOCS": 0.7, "NOLICENCE": 0.6, "IMPERSONATE": 0.8,
-    "FOREIGNPHONE": 1.0, "LEGIT": -2.5, "WARNING": -1.5, "PITCH": 1.5,
+    "FOREIGNPHONE": 1.0, "LEGIT": -2.5, "WARNING": -1.5, "PITCH": 1.5, "NIGHTJOB": 0.5,
 }  # fmt: skip
+NIGHTJOB_ABROAD_BONUS = 1.5  # hostess, spa, lounge work abroad: a trafficking route for women
+FEE_ABROAD_BONUS = 0.6  # the worker pays to be placed abroad (UU 18/2017, art. 30)
+FAKE_OFFICIAL_WEIGHT = 1.5  # an official programme named, yet the worker pays a person
 LICENSED_WEIGHT = -2.5  # a named company is an active licensed agency (the official list)
 UNLISTED_CLAIM_WEIGHT = 1.5  # a licence claimed for a company not on the list
 REVOKED_WEIGHT = 2.0  # a company on the list whose licence is revoked or not in force
@@ -70,7 +73,7 @@ REPORT_CAP = {"reported speech": 3, "warning": 3, "news form": 2, "official quot
 REPORT_DATELINE_WEIGHT = 1.5  # "PHNOM PENH —": a news story
 REPORT_CAPTION_CHARS = 200  # a warning here is a caption over what follows (a reposted ad)
 REPORT_CAPTION_BONUS = 1.0
-APPLY_WEIGHT = -1.5  # a way to sign up ("minat hubungi"): an offer, not talk about one
+APPLY_WEIGHT = -2.0  # a way to sign up ("minat hubungi"): an offer, not talk about one
 CONTACT_WEIGHT = -0.5  # a personal contact without an invitation (a warning may name one)
 NO_APPLY_WEIGHT = 0.8  # report words and no way at all to sign up
 REPORT_NO_TOPIC = -3.0  # nothing about work abroad, recruitment or trafficking
@@ -139,11 +142,13 @@ def _visa(sig: Signals, out: Scored) -> None:
 def _fee(sig: Signals, out: Scored) -> None:
     if "FEE" not in sig.codes():
         return
+    abroad = FEE_ABROAD_BONUS if sig.dest_kinds and sig.has("job") else 0.0
     if sig.has("zerocost", "domestic", "abk"):
         reason = "Worker pays for one of the zero-cost jobs (BP2MI reg. 9/2020)."
-        out.set("FEE", BASE_WEIGHT["FEE"] + FEE_ZEROCOST_BONUS, reason)
+        out.set("FEE", BASE_WEIGHT["FEE"] + FEE_ZEROCOST_BONUS + abroad, reason)
     else:
-        out.set("FEE", BASE_WEIGHT["FEE"], f"Worker is asked to pay ({_words(sig, 'FEE')}).")
+        reason = f"Worker is asked to pay ({_words(sig, 'FEE')})."
+        out.set("FEE", BASE_WEIGHT["FEE"] + abroad, reason)
 
 
 def _pay(sig: Signals, out: Scored) -> None:
@@ -178,6 +183,29 @@ def _pitch(sig: Signals, out: Scored) -> None:
         weight = BASE_WEIGHT["PITCH"] + PITCH_PART_WEIGHT * (parts - 1)
         reason = f"Recruiter's pitch ({_words(sig, 'PITCH')}) with a concrete offer abroad."
         out.set("PITCH", weight, reason)
+
+
+def _nightjob(sig: Signals, out: Scored) -> None:
+    if "NIGHTJOB" not in sig.codes():
+        return
+    if sig.dest_kinds:
+        reason = f"Entertainment work abroad ({_words(sig, 'NIGHTJOB')})."
+        out.set("NIGHTJOB", BASE_WEIGHT["NIGHTJOB"] + NIGHTJOB_ABROAD_BONUS, reason)
+    else:
+        out.set("NIGHTJOB", BASE_WEIGHT["NIGHTJOB"])
+
+
+def _fake_official(sig: Signals, out: Scored) -> None:
+    """G to G, EPS-TOPIK and the labour office charge no registration fee through a
+    personal contact: with a fee and such a contact the official name is a disguise."""
+    if "FEE" in out.weights and "LEGIT" in out.weights and sig.personal_contact:
+        out.weights.pop("LEGIT")
+        legit = next(f for f in sig.flags if f.code == "LEGIT")
+        out.extra.append(
+            Flag("IMPERSONATE", legit.text, legit.start, legit.end, "official name, fee")
+        )
+        reason = "Official programme named, yet the worker pays through a personal contact."
+        out.set("IMPERSONATE", FAKE_OFFICIAL_WEIGHT, reason)
 
 
 def _plain(sig: Signals, out: Scored) -> None:
@@ -245,8 +273,8 @@ def _gates(sig: Signals, out: Scored) -> None:
 
 
 RULES: tuple[Callable[[Signals, Scored], None], ...] = (
-    _dest, _scamjob, _domestic, _visa, _fee, _pay, _pitch, _plain, _licence, _legit, _warning,
-    _gates,
+    _dest, _scamjob, _domestic, _visa, _fee, _pay, _pitch, _nightjob, _plain, _licence, _legit,
+    _fake_official, _warning, _gates,
 )  # fmt: skip
 
 

@@ -198,14 +198,14 @@ def _destinations(sig: Signals, lexicon: Lexicon) -> None:
 _SIMPLE_CODES = {
     "scamjob": "SCAMJOB", "domestic": "DOMESTIC", "abk": "ABK", "visa": "VISA",
     "free": "FREE", "urgent": "URGENT", "nodocs": "NODOCS", "legit": "LEGIT",
-    "warning": "WARNING", "impersonate": "IMPERSONATE", "pitch": "PITCH",
+    "warning": "WARNING", "impersonate": "IMPERSONATE", "pitch": "PITCH", "nightjob": "NIGHTJOB",
 }  # fmt: skip
 
 
 def _simple_flags(sig: Signals, folded: str) -> None:
     for group, code in _SIMPLE_CODES.items():
         for hit in sig.hits.get(group, []):
-            if code == "WARNING" and _DENIED_BEFORE.search(
+            if code in ("WARNING", "PITCH") and _DENIED_BEFORE.search(
                 folded, max(0, hit.start - 12), hit.start
             ):
                 continue  # "bukan penipuan", "100% aman tidak ilegal": a recruiter's reassurance
