@@ -61,8 +61,10 @@ _DATELINE = re.compile(
     r")[ \t]*(?=\w)"
 )
 _DATELINE_WITHIN = 400  # a dateline opens the text or one of its first lines
-# "Senin (12/5/2025)": Indonesian news dates the events it reports this way.
-_NEWS_DATE = re.compile(r"\b[A-Z][a-z]+,? \(\d{1,2}/\d{1,2}(?:/\d{2,4})?\)")
+# "Senin (12/5/2025)": Indonesian news dates the events it reports this way. The scan starts
+# at the literal "(" (fast); the capitalised day name before it is checked after.
+_NEWS_DATE = re.compile(r"\(\d{1,2}/\d{1,2}(?:/\d{2,4})?\)")
+_DAY_BEFORE = re.compile(r"\b[A-Z][a-z]+,? $")
 _REPORT_GROUPS = {
     "report_speech": "reported speech", "report_warn": "warning", "report_news": "news form",
     "report_official": "official quoted",
@@ -222,9 +224,11 @@ def _report_flags(sig: Signals, folded: str) -> None:
     for m in _DATELINE.finditer(sig.text, 0, _DATELINE_WITHIN):
         sig.add("REPORT", m.start(), m.end(), "news form: dateline")
         break
-    m = _NEWS_DATE.search(sig.text)
-    if m is not None:
-        sig.add("REPORT", m.start(), m.end(), "news form: dated event")
+    for m in _NEWS_DATE.finditer(sig.text):
+        day = _DAY_BEFORE.search(sig.text, max(0, m.start() - 12), m.start())
+        if day is not None:
+            sig.add("REPORT", day.start(), m.end(), "news form: dated event")
+            break
     for hit in sig.hits.get("apply", []):
         sig.add("APPLY", hit.start, hit.end, hit.term)
 
