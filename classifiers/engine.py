@@ -368,6 +368,13 @@ def score_report(sig: Signals) -> Scored:
     return out
 
 
+def _about_work(sig: Signals) -> bool:
+    """Any work or any place abroad named: what a job offer cannot do without."""
+    return bool(sig.dest_kinds) or sig.has(
+        "job", "domestic", "abk", "zerocost", "scamjob", "process"
+    )
+
+
 def label_of(score: float, report_score: float) -> str:
     """``report`` wins over ``suspicious``: a warning that reposts a whole ad carries every
     red flag of the ad, and it is still a warning."""
@@ -472,9 +479,19 @@ def classify_many(
     ]
 
 
-def blend_offer(rules: float, learned: float) -> float:
+MODEL_SURE_NOT_OFFER = 0.05  # below this P(offer) the model vetoes: the mean is taken
+
+
+def blend_offer(rules: float, learned: float, about_work: bool = True) -> float:
     """Either may find an offer: the indicators know the red flags, the model learned the
-    casual wording that carries none ("kak, masih nyari kerja?")."""
+    casual wording that carries none ("kak, masih nyari kerja?"). When the model is near
+    certain the post is no offer (a language course, a job at home that names a foreign
+    market), the mean of both is taken instead, so the rules alone rarely raise an alert.
+    Chosen by grouped cross-validation on the corpus train split (docs/classifier.md).
+    A text with no work and no place abroad in it (``about_work`` false: a loan or prize
+    SMS) is no job offer, so the model cannot raise it alone there either."""
+    if learned < MODEL_SURE_NOT_OFFER or not about_work:
+        return 0.5 * (rules + learned)
     return max(rules, learned)
 
 
@@ -495,7 +512,8 @@ def _verdict(
     if found is None:
         score, report_score, terms, version = out.score, report.score, (), MODEL_VERSION
     else:
-        score, report_score = blend_offer(out.score, found[0]), blend_report(report.score, found[1])
+        score = blend_offer(out.score, found[0], _about_work(sig))
+        report_score = blend_report(report.score, found[1])
         terms, version = found[2], f"{MODEL_VERSION}+{model_version}"
     return Verdict(
         score=score,

@@ -47,7 +47,9 @@ _PAID_AFTER = re.compile(
     r"percuma|disediakan|oleh perusahaan|oleh majikan)\b"
 )
 
-_DENIED_BEFORE = re.compile(r"\b(?:bukan|tidak|tdk|anti|no|not|bebas)\W{1,3}$")
+_DENIED_BEFORE = re.compile(
+    r"\b(?:bukan|tidak|tdk|anti|no|not|bebas|belum pernah|tidak pernah|never)\W{1,3}$"
+)
 
 # News form: a dateline opening the text or a line ("PHNOM PENH — ...", "KOMPAS.com - ...",
 # "Jakarta (ANTARA) - ...", "TRIBUNNEWS.COM, BATAM - ..."). A line of capitals before a plain
@@ -141,7 +143,10 @@ def _amount_after(money: list[Money], hit: Hit, within: int = 30) -> Money | Non
 def _fees(sig: Signals, folded: str) -> list[Money]:
     """Add FEE (or FREE when negated) flags; return the amounts that were fees."""
     fee_money: list[Money] = []
+    services = [(h.start, h.end) for h in sig.hits.get("service", [])]
     for hit in sig.hits.get("fee", []) + sig.hits.get("fee_amount", []):
+        if any(start <= hit.start and hit.end <= end for start, end in services):
+            continue  # "biaya kursus", "biaya kirim": the price of a service, not a fee
         if _fee_is_negated(folded, hit):
             sig.add("FREE", hit.start, hit.end, "fee waived or paid by employer")
             continue
@@ -208,7 +213,7 @@ def _simple_flags(sig: Signals, folded: str) -> None:
     for group, code in _SIMPLE_CODES.items():
         for hit in sig.hits.get(group, []):
             if code in ("WARNING", "PITCH") and _DENIED_BEFORE.search(
-                folded, max(0, hit.start - 12), hit.start
+                folded, max(0, hit.start - 16), hit.start
             ):
                 continue  # "bukan penipuan", "100% aman tidak ilegal": a recruiter's reassurance
             sig.add(code, hit.start, hit.end, hit.term)
@@ -218,7 +223,7 @@ def _report_flags(sig: Signals, folded: str) -> None:
     """REPORT flags (who speaks and to whom) and APPLY flags (a way to sign up)."""
     for group, note in _REPORT_GROUPS.items():
         for hit in sig.hits.get(group, []):
-            if _DENIED_BEFORE.search(folded, max(0, hit.start - 12), hit.start):
+            if _DENIED_BEFORE.search(folded, max(0, hit.start - 16), hit.start):
                 continue  # "bukan penipuan", "tidak ilegal": a recruiter's reassurance
             sig.add("REPORT", hit.start, hit.end, f"{note}: {hit.term}")
     for m in _DATELINE.finditer(sig.text, 0, _DATELINE_WITHIN):
