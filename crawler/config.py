@@ -32,7 +32,8 @@ SETTINGS: dict[str, str] = {
     "smtp.timeout_seconds": "Time limit for one SMTP conversation.",
     "alerts.recipients": "Investigators' email addresses.",
     "alerts.language": "Language of alert emails: id (default) or en.",
-    "classifier.model_path": "A model made by `pantau train`, blended with the indicators.",
+    "classifier.model_path": "A model made by `pantau train`, blended with the indicators "
+    "(default: the packaged model).",
     "classifier.ocr": "Read the text of attached images (posters) with Tesseract.",
     "classifier.ocr_languages": "Tesseract languages for posters.",
     "sources[].name": "Unique name of a watched source.",
