@@ -130,24 +130,38 @@ class LabelModel:
         return [p for p, _, _ in self.predict_heads(texts)]
 
     def _terms(self, matrix: sp.csr_matrix, head: str) -> list[tuple[Term, ...]]:
-        """Per row, the n-grams that push ``head`` most (one sort for the whole batch)."""
-        weights = self.heads[head].weights
-        contribution = matrix.data * weights[matrix.indices]
+        """Per row, the n-grams that push ``head`` most. Only entries worth showing are
+        sorted (one sort for the batch); each row's first few are gathered with numpy."""
+        contribution = matrix.data * self.heads[head].weights[matrix.indices]
         rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-        order = np.lexsort((-contribution, rows))
-        found = []
-        for row in range(matrix.shape[0]):
-            start = matrix.indptr[row]
-            picked = []
-            for position in order[start : start + 2 * TERMS_PER_HEAD]:
-                value = float(contribution[position])
-                term = self.vocabulary.get(int(matrix.indices[position]))
-                if value < TERM_MIN or len(picked) == TERMS_PER_HEAD:
-                    break
-                if term is not None:
-                    picked.append(Term(term, head, round(value, 3)))
-            found.append(tuple(picked))
-        return found
+        strong = np.flatnonzero(contribution >= TERM_MIN)  # most entries push too little
+        if not len(strong):
+            return [() for _ in range(matrix.shape[0])]
+        order = strong[np.lexsort((-contribution[strong], rows[strong]))]
+        counts = np.bincount(rows[strong], minlength=matrix.shape[0])
+        ends = np.cumsum(counts)
+        width = 2 * TERMS_PER_HEAD  # a few spare: a column may have no n-gram kept
+        starts = (ends - counts)[:, None] + np.arange(width)[None, :]
+        inside = starts < ends[:, None]
+        picked = order[np.where(inside, starts, 0)]
+        columns = matrix.indices[picked].tolist()
+        values = contribution[picked].astype(np.float64).round(3).tolist()
+        return [
+            self._row_terms(head, *row)
+            for row in zip(inside.tolist(), columns, values, strict=True)
+        ]
+
+    def _row_terms(
+        self, head: str, inside: list[bool], columns: list[int], values: list[float]
+    ) -> tuple[Term, ...]:
+        terms: list[Term] = []
+        for ok, column, value in zip(inside, columns, values, strict=True):
+            if not ok or len(terms) == TERMS_PER_HEAD:
+                break
+            term = self.vocabulary.get(column)
+            if term is not None:
+                terms.append(Term(term, head, value))
+        return tuple(terms)
 
     def save(self, path: str | Path) -> None:
         """Write the model as one file (magic, JSON header line, compressed payload)."""

@@ -6,7 +6,7 @@ about Scrapy, SQLite or the network.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 SUSPICIOUS = "suspicious"  # a recruitment offer with red flags: evidence and an alert
@@ -68,9 +68,10 @@ class Verdict:
             "score": round(self.score, 4),
             "report_score": round(self.report_score, 4),
             "label": self.label,
-            "indicators": [asdict(i) for i in self.indicators],
-            "entities": [asdict(e) for e in self.entities],
+            # vars() of these flat dataclasses is what asdict() gives, at a tenth of the cost
+            "indicators": [dict(vars(i)) for i in self.indicators],
+            "entities": [dict(vars(e)) for e in self.entities],
             "model_version": self.model_version,
             "reasons": list(self.reasons),
-            "model_terms": [asdict(t) for t in self.model_terms],
+            "model_terms": [dict(vars(t)) for t in self.model_terms],
         }
