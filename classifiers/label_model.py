@@ -42,14 +42,10 @@ from typing import Any
 import joblib
 import numpy as np
 import scipy.sparse as sp
-import sklearn
 from scipy.special import expit
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
 from classifiers.errors import ModelError
-from classifiers.model import HashedTfidf, _bucket, _Encoded, _word_strings
+from classifiers.features import WordTfidf, _bucket, _Encoded, _word_strings
 from classifiers.verdict import LABELS, REPORT, SUSPICIOUS, Term
 
 __all__ = [
@@ -98,7 +94,7 @@ class LabelModel:
 
     def __init__(
         self,
-        features: HashedTfidf,
+        features: WordTfidf,
         heads: dict[str, Head],
         vocabulary: dict[int, str],
         info: LabelModelInfo,
@@ -168,7 +164,7 @@ class LabelModel:
         buffer = io.BytesIO()
         heads = {name: asdict(head) for name, head in self.heads.items()}
         joblib.dump(
-            {"idfs": self.features.idfs_, "heads": heads, "vocabulary": self.vocabulary},
+            {"idfs": [self.features.idf], "heads": heads, "vocabulary": self.vocabulary},
             buffer,
             compress=3,
         )
@@ -190,8 +186,8 @@ class LabelModel:
         info, payload = _split(source, raw)
         try:
             data = joblib.load(io.BytesIO(payload))
-            features = HashedTfidf(char_ngrams=None)
-            features.idfs_ = data["idfs"]
+            (idf,) = data["idfs"]
+            features = WordTfidf(idf)
             heads = {name: Head(**head) for name, head in data["heads"].items()}
             return cls(features, heads, data["vocabulary"], info)
         except Exception as exc:  # unpickling fails in many ways; all mean the same here
@@ -236,16 +232,16 @@ def train_label_model(
     Each head needs at least two examples of its label and two of the rest.
     """
     _check(texts, labels)
-    features = HashedTfidf(char_ngrams=None)
+    features = WordTfidf()
     matrix = features.fit_transform(list(texts))
     heads = {
         name: _fit_head(matrix, np.asarray([lb == label for lb in labels], int), seed, c)
         for name, label in HEADS.items()
     }
-    vocabulary = _vocabulary(texts, features.word_bits, heads)
+    vocabulary = _vocabulary(texts, features.bits, heads)
     counts = {label: sum(lb == label for lb in labels) for label in LABELS}
     version = _version(texts, labels, seed, c)
-    info = LabelModelInfo(version, len(texts), counts, sklearn.__version__, np.__version__)
+    info = LabelModelInfo(version, len(texts), counts, _sklearn_version(), np.__version__)
     log.info("trained %s on %d texts %s", version, len(texts), counts)
     return LabelModel(features, heads, vocabulary, info)
 
@@ -262,7 +258,18 @@ def _check(texts: Sequence[str], labels: Sequence[str]) -> None:
             raise ModelError(f"training needs at least two {label} rows and two others")
 
 
+def _sklearn_version() -> str:
+    import sklearn
+
+    return str(sklearn.__version__)
+
+
 def _fit_head(matrix: sp.csr_matrix, y: np.ndarray, seed: int, c: float) -> Head:
+    # scikit-learn is imported for training only: loading and scoring do without it.
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
     # dual=True: with far more hashed columns than rows the dual problem is the smaller one.
     regression = LogisticRegression(
         C=c, class_weight="balanced", solver="liblinear", dual=True, max_iter=5000,
@@ -313,11 +320,10 @@ def _version(texts: Sequence[str], labels: Sequence[str], seed: int, c: float) -
 def load_model_file(path: str | Path) -> Any:
     """A :class:`LabelModel` or, for files of the older one-head kind, a
     :class:`classifiers.model.TextModel` (chosen by the file's magic line)."""
-    from classifiers.model import MAGIC as TEXT_MAGIC
-    from classifiers.model import TextModel
-
     with Path(path).open("rb") as handle:
         head = handle.read(len(MAGIC))
-    if head.startswith(TEXT_MAGIC):
+    if head.startswith(b"PANTAU-TEXT-MODEL"):
+        from classifiers.model import TextModel
+
         return TextModel.load(path)
     return LabelModel.load(path)
