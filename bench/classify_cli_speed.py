@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.classify_speed import calibration_us  # noqa: E402
 from bench.report import machine, write_section  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
@@ -126,8 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         "(the corpus, and the Loker.id ads, overseas rows and SMS of ../shared/eval), "
         "`pantau classify --input FILE --output /dev/null`, one fresh process per run, wall "
         "clock from start to exit, best of the runs, and the CPU time (user + system) of "
-        f"that run. Load average at the end: {load_average()} (2 cores). Target: at least "
-        "5,000 posts/s with the model on.",
+        f"that run. Load average at the end: {load_average()}; yardstick "
+        f"`sum(range(1000))` {calibration_us():.1f} µs (a quiet core of this machine: about "
+        "12 µs). Target: at least 5,000 posts/s with the model on.",
         "",
         "| run | wall seconds | posts/s (wall) | CPU seconds | posts per CPU second |",
         "| --- | ---: | ---: | ---: | ---: |",
