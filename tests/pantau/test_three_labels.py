@@ -97,3 +97,13 @@ def _add(db: Database, post_id: str, text: str) -> None:
             "url": f"https://t.me/{post_id}",
         },
     )
+
+
+@pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="no packaged model built")
+def test_train_corpus_rebuilds_the_packaged_model(tmp_path: Path) -> None:
+    out = tmp_path / "labels.model"
+    result = CliRunner().invoke(main, ["train", "--corpus", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    from classifiers.label_model import LabelModel
+
+    assert LabelModel.load(out).version == LabelModel.load(DEFAULT_MODEL).version
