@@ -1,4 +1,5 @@
-"""Scoring: red flags combined into a score in 0..1, a label and human-readable reasons.
+"""Scoring: red flags combined into an offer score and a report score in 0..1, one of three
+labels and human-readable reasons.
 
 One red flag alone means little (DOMAIN.md), so the score is a logistic of summed weights
 where the strong weights come from combinations:
@@ -13,7 +14,14 @@ where the strong weights come from combinations:
   framing: "waspada", "korban", "ditangkap") pull the score down hard.
 
 Each code counts once (its largest weight); every :class:`Indicator` of a code carries the
-weight the code contributed. The label is ``suspicious`` at ``THRESHOLD`` or above.
+weight the code contributed.
+
+A second logistic, the report score (:func:`score_report`), weighs who speaks and to whom:
+REPORT indicators (reported speech, warnings, news form, a quoted official) against APPLY
+(a way to sign up). The label (:func:`label_of`) is ``report`` when the report score reaches
+``REPORT_THRESHOLD``, else ``suspicious`` when the offer score reaches ``THRESHOLD``, else
+``not_suspicious``. With the learned model, both scores are blended with its two heads
+(:func:`blend_offer`, :func:`blend_report`).
 """
 
 from __future__ import annotations
