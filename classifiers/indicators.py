@@ -56,7 +56,8 @@ _DENIED_BEFORE = re.compile(
 # hyphen ("DIBUTUHKAN - ADMIN") is a poster's heading, so capitals need a long dash.
 _DATELINE = re.compile(
     r"(?m)^[ \t]*(?:"
-    r"[A-Z]{3,}(?:[ .,]+[A-Z]{2,}){0,3}[ \t]*[\u2013\u2014]"
+    r"[A-Z]{3,}(?:[ .,]+[A-Z]{2,}){0,3}"
+    r"(?:[ \t]*\([A-Z][\w .]{1,30}\)|,[ \t]*[A-Z][\w.]*(?: [A-Z][\w.]*){0,3})?[ \t]*[\u2013\u2014]"
     r"|[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+){0,2}[ \t]*"
     r"\((?:ANTARA|Antara|AFP|AP|Reuters)\)[ \t]*[-\u2013\u2014]"
     r"|[A-Za-z]+\.(?i:com|co\.id|id|net)(?:,[ \t]*[A-Za-z][A-Za-z ]{1,30})?[ \t]*[-\u2013\u2014]"
