@@ -65,9 +65,11 @@ _DATELINE = re.compile(
 )
 _DATELINE_WITHIN = 400  # a dateline opens the text or one of its first lines
 # "Senin (12/5/2025)": Indonesian news dates the events it reports this way. The scan starts
-# at the literal "(" (fast); the capitalised day name before it is checked after.
+# at the literal "(" (fast); the day name before it is checked after.
 _NEWS_DATE = re.compile(r"\(\d{1,2}/\d{1,2}(?:/\d{2,4})?\)")
-_DAY_BEFORE = re.compile(r"\b[A-Z][a-z]+,? $")
+_DAY_BEFORE = re.compile(
+    r"\b(?:Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu|Ahad|Isnin|Khamis),? $"
+)
 _REPORT_GROUPS = {
     "report_speech": "reported speech", "report_warn": "warning", "report_news": "news form",
     "report_official": "official quoted",

@@ -84,9 +84,22 @@ def test_way_to_apply_weighs_against_a_report() -> None:
     assert apply and apply[0].weight < 0
 
 
-def test_dateline_is_news_form() -> None:
-    notes = {i.note for i in classify({"text": REPORTS[1].values[0]}).indicators}
-    assert "news form: dateline" in notes
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        (REPORTS[1].values[0], "news form: dateline"),
+        ("KOMPAS.com - Polisi memulangkan 4 PMI dari Kamboja.", "news form: dateline"),
+        ("JOHOR BAHRU, Berita Kita — Polis menyelamatkan 8 pekerja.", "news form: dateline"),
+        ("Polisi menangkap calo di Batam, Senin (12/5/2025).", "news form: dated event"),
+    ],
+)
+def test_news_form_is_found(text: str, note: str) -> None:
+    assert note in {i.note for i in classify({"text": text}).indicators}
+
+
+@pytest.mark.parametrize("text", ["DIBUTUHKAN - ADMIN GUDANG", "Gaji (12/5) dibayar tepat waktu"])
+def test_poster_heading_is_no_dateline(text: str) -> None:
+    assert not any(i.code == "REPORT" for i in classify({"text": text}).indicators)
 
 
 @pytest.mark.parametrize(
