@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
@@ -41,27 +45,69 @@ CLASSIFY_BATCH = 1000  # posts scored together: the learned model is much faster
     help="A model made by `pantau train` (default: the packaged model).",
 )
 @click.option("--no-model", is_flag=True, help="Indicators only, without the learned model.")
-def classify(input_path: str, output_path: str, model_path: str | None, no_model: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes classifying batches side by side (default: one per usable core).",
+)
+def classify(
+    input_path: str, output_path: str, model_path: str | None, no_model: bool, workers: int | None
+) -> None:
     """Classify posts from JSON Lines: {"id", "text", ...} -> {"id", "label", "score",
     "report_score", "indicators", "model_terms", ...}. The label is suspicious (an offer
     with red flags: alerts), report (text about illegal recruitment) or not_suspicious.
+    Verdicts come out in the order the posts came in.
 
     \b
     Example:
         echo '{"id": 1, "text": "Loker admin Kamboja gaji 15jt"}' | pantau classify
     """
-    from classifiers import classify_many
-
-    model = None if no_model else _load_model(model_path, default=True)
+    global _MODEL
+    _MODEL = None if no_model else _load_model(model_path, default=True)
+    workers = workers or len(os.sched_getaffinity(0))
     with (
         click.open_file(input_path, encoding="utf-8") as src,
         click.open_file(output_path, "w", encoding="utf-8") as out,
     ):
-        for batch in _batches(_read_jsonl(src, input_path), CLASSIFY_BATCH):
-            verdicts = classify_many([row for _, row in batch], model=model)
-            for (number, row), verdict in zip(batch, verdicts, strict=True):
-                line = {"id": row.get("id", number), **verdict.to_dict()}
-                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        # Workers get the raw lines and parse them: the parent only reads and writes.
+        lines = ((n, line) for n, line in enumerate(src, 1) if line.strip())
+        batches = ((input_path, batch) for batch in _batches(lines, CLASSIFY_BATCH))
+        for verdict_lines in _classified(batches, workers):
+            out.write(verdict_lines)
+
+
+_MODEL: Any = None  # the model of this run; worker processes inherit it when forked
+
+
+def _classify_batch(job: tuple[str, list[tuple[int, str]]]) -> str:
+    """The JSON Lines of the verdicts of one batch of input lines (numbered from 1)."""
+    from classifiers import classify_many
+
+    name, lines = job
+    batch = [(number, _parse_line(name, number, line)) for number, line in lines]
+    verdicts = classify_many([row for _, row in batch], model=_MODEL)
+    return "".join(
+        json.dumps({"id": row.get("id", number), **verdict.to_dict()}, ensure_ascii=False) + "\n"
+        for (number, row), verdict in zip(batch, verdicts, strict=True)
+    )
+
+
+def _classified(batches: Iterator[Any], workers: int) -> Iterator[str]:
+    """Each batch's lines, in order. With several workers (forked, so they share the loaded
+    model), at most two batches per worker are in flight: memory stays bounded."""
+    if workers == 1:
+        yield from map(_classify_batch, batches)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        pending: deque[Future[str]] = deque()
+        for batch in batches:
+            pending.append(pool.submit(_classify_batch, batch))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
@@ -75,17 +121,14 @@ def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _read_jsonl(src: IO[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in enumerate(src, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise PantauError(f"{name}, line {number}: not JSON ({exc.msg})") from None
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            raise PantauError(f"{name}, line {number}: expected an object with a text field")
-        yield number, row
+def _parse_line(name: str, number: int, line: str) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise PantauError(f"{name}, line {number}: not JSON ({exc.msg})") from None
+    if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+        raise PantauError(f"{name}, line {number}: expected an object with a text field")
+    return row
 
 
 def _load_model(model_path: str | None, *, default: bool = False) -> Any:

@@ -107,3 +107,21 @@ def test_train_corpus_rebuilds_the_packaged_model(tmp_path: Path) -> None:
     from classifiers.label_model import LabelModel
 
     assert LabelModel.load(out).version == LabelModel.load(DEFAULT_MODEL).version
+
+
+def test_workers_give_the_same_verdicts_in_order(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    texts = [OFFER, WARNING, "Toko roti di Bandung mencari kasir."] * 900
+    source.write_text(
+        "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts)),
+        encoding="utf-8",
+    )
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"out{workers}.jsonl"
+        args = ["classify", "--input", str(source), "--output", str(out), "--workers", workers]
+        result = CliRunner().invoke(main, [*args, "--no-model"])
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1]
+    assert [json.loads(line)["id"] for line in outputs[1].splitlines()] == list(range(2700))
