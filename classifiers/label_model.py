@@ -61,6 +61,17 @@ HEADS = {"offer": SUSPICIOUS, "report": REPORT}  # head name -> the label it sco
 TERMS_PER_HEAD = 3  # strongest terms shown per head and post
 TERM_MIN = 0.05  # contributions to the logit below this are not worth showing
 VOCABULARY_MAX = 40_000  # columns kept with their n-gram for explanations
+# Words that say nothing to a reviewer on their own: n-grams made only of these (or of
+# digits) still weigh in the score but are not shown as a post's strongest terms.
+FUNCTION_WORDS = frozenset({
+    "dan", "yang", "di", "ke", "dari", "ini", "itu", "untuk", "dengan", "atau", "pada", "akan",
+    "juga", "ada", "tidak", "sudah", "saya", "aku", "kamu", "kami", "kita", "anda", "dia",
+    "mereka", "nya", "ya", "aja", "sih", "nih", "kak", "mas", "mbak", "bang", "dek", "the", "and",
+    "of", "to", "in", "is", "a", "an", "for", "on", "with", "at", "by", "be", "are", "was",
+    "were", "it", "this", "that", "you", "we", "i", "my", "our", "your", "as", "or", "from",
+    "has", "have", "dah", "tu", "ni", "la", "kat",
+})  # fmt: skip
+GRAMS_PER_COLUMN = 8  # hashed columns shared by several n-grams keep this many candidates
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,7 @@ class LabelModel:
         self,
         features: WordTfidf,
         heads: dict[str, Head],
-        vocabulary: dict[int, str],
+        vocabulary: dict[int, tuple[str, ...]],
         info: LabelModelInfo,
     ) -> None:
         self.features = features
@@ -115,7 +126,8 @@ class LabelModel:
         matrix = self.features.transform(list(texts))
         offer = self.heads["offer"].probability(matrix).tolist()
         report = self.heads["report"].probability(matrix).tolist()
-        terms = [self._terms(matrix, name) for name in ("offer", "report")]
+        tokens = _word_strings(texts)  # " word word ... ": a term must stand in its post
+        terms = [self._terms(matrix, name, tokens) for name in ("offer", "report")]
         return [
             (o, r, t_offer + t_report)
             for o, r, t_offer, t_report in zip(offer, report, *terms, strict=True)
@@ -125,7 +137,7 @@ class LabelModel:
         """P(offer) only: the one-head model interface (``pantau evaluate --model-only``)."""
         return [p for p, _, _ in self.predict_heads(texts)]
 
-    def _terms(self, matrix: sp.csr_matrix, head: str) -> list[tuple[Term, ...]]:
+    def _terms(self, matrix: sp.csr_matrix, head: str, tokens: list[str]) -> list[tuple[Term, ...]]:
         """Per row, the n-grams that push ``head`` most. Only entries worth showing are
         sorted (one sort for the batch); each row's first few are gathered with numpy."""
         contribution = matrix.data * self.heads[head].weights[matrix.indices]
@@ -144,17 +156,20 @@ class LabelModel:
         values = contribution[picked].astype(np.float64).round(3).tolist()
         return [
             self._row_terms(head, *row)
-            for row in zip(inside.tolist(), columns, values, strict=True)
+            for row in zip(inside.tolist(), columns, values, tokens, strict=True)
         ]
 
     def _row_terms(
-        self, head: str, inside: list[bool], columns: list[int], values: list[float]
+        self, head: str, inside: list[bool], columns: list[int], values: list[float], tokens: str
     ) -> tuple[Term, ...]:
+        """Up to TERMS_PER_HEAD terms: for each strong column, the training n-gram hashed
+        into it that stands in this post (a column may hold several n-grams)."""
         terms: list[Term] = []
         for ok, column, value in zip(inside, columns, values, strict=True):
             if not ok or len(terms) == TERMS_PER_HEAD:
                 break
-            term = self.vocabulary.get(column)
+            grams = self.vocabulary.get(column, ())
+            term = next((g for g in grams if f" {g} " in tokens), None)
             if term is not None:
                 terms.append(Term(term, head, value))
         return tuple(terms)
@@ -285,10 +300,12 @@ def _fit_head(matrix: sp.csr_matrix, y: np.ndarray, seed: int, c: float) -> Head
     return Head(weights, float(model.intercept_[0]), float(sigmoid.a_), float(sigmoid.b_))
 
 
-def _vocabulary(texts: Sequence[str], bits: int, heads: dict[str, Head]) -> dict[int, str]:
-    """Column -> the first training n-gram hashed into it, for the columns with the largest
-    weights (the hash is the one :class:`HashedTfidf` computes)."""
-    found: dict[int, str] = {}
+def _vocabulary(
+    texts: Sequence[str], bits: int, heads: dict[str, Head]
+) -> dict[int, tuple[str, ...]]:
+    """Column -> the telling training n-grams hashed into it, for the columns with the
+    largest weights (the hash is the one the features compute)."""
+    found: dict[int, list[str]] = {}
     for n in (1, 2):
         grams = sorted({g for text in texts for g in _ngrams(text, n)})
         if not grams:
@@ -297,11 +314,18 @@ def _vocabulary(texts: Sequence[str], bits: int, heads: dict[str, Head]) -> dict
         ends = np.cumsum([len(g) for g in grams])
         columns = _bucket(enc.substring_hash(ends - [len(g) for g in grams], ends), 100 + n, bits)
         for gram, column in zip(grams, columns.tolist(), strict=True):
-            found.setdefault(column, gram)
+            kept = found.setdefault(column, [])
+            if _telling(gram) and len(kept) < GRAMS_PER_COLUMN:
+                kept.append(gram)
     strength = np.maximum(*(np.abs(head.weights) for head in heads.values()))
     keep = np.argsort(-strength, kind="stable")[:VOCABULARY_MAX]
     keep = keep[strength[keep] > 0]
-    return {int(c): found[int(c)] for c in keep if int(c) in found}
+    return {int(c): tuple(found[int(c)]) for c in keep if found.get(int(c))}
+
+
+def _telling(gram: str) -> bool:
+    """Whether an n-gram is worth showing: not only function words or digits."""
+    return any(not word.isdigit() and word not in FUNCTION_WORDS for word in gram.split())
 
 
 def _ngrams(text: str, n: int) -> list[str]:

@@ -4,6 +4,7 @@ train split builds."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,11 @@ def test_packaged_model_is_what_the_corpus_builds() -> None:
     posts = [{"text": t} for t in _corpus()[0]]
     assert rebuilt.version == packaged.version
     assert classify_many(posts, model=rebuilt) == classify_many(posts, model=packaged)
+
+
+def test_every_term_stands_in_its_post(model: LabelModel) -> None:
+    texts = _corpus()[0] + ["Polisi: korban dijanjikan kerja di Bangkok gaji 9 juta, hati hati"]
+    for text, (_, _, terms) in zip(texts, model.predict_heads(texts), strict=True):
+        words = " " + " ".join(re.findall(r"\w\w+", text.lower())) + " "  # the model's tokens
+        for term in terms:
+            assert f" {term.term} " in words, (term, text)
