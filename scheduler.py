@@ -40,7 +40,7 @@ from alerts.admin import tell_admins
 from alerts.outbox import DeliveryReport, deliver, queue_alerts
 from classifiers import classify, classify_many
 from classifiers.agencies import AgencyRegistry
-from classifiers.model import TextModel
+from classifiers.label_model import default_model, load_model_file
 from classifiers.ocr import OcrError, ocr_image
 from classifiers.reposts import RepostIndex
 from classifiers.verdict import Verdict
@@ -154,10 +154,11 @@ def load_agencies(db: Database) -> AgencyRegistry | None:
     return AgencyRegistry.from_rows(rows) if rows else None
 
 
-def load_model(config: Config) -> TextModel | None:
-    """The configured learned model, or None for indicators only."""
+def load_model(config: Config) -> Any:
+    """The configured learned model (``classifier.model_path``), else the packaged one
+    (None, indicators only, when a checkout has not built it)."""
     path = config.classifier.model_path
-    return TextModel.load(path) if path is not None else None
+    return load_model_file(path) if path is not None else default_model()
 
 
 def capture(db: Database, config: Config, limit: int = 50) -> int:

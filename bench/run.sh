@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 py=.venv/bin/python
 eval=../shared/eval
 $py bench/crawl_speed.py
+$py bench/classify_cli_speed.py --shared "$eval"
 if [ -d "$eval" ]; then
   $py bench/classify_speed.py --model --lokerid "$eval/lokerid_jobs_2025_dev.csv" \
       --overseas "$eval/id_overseas_ads_dev.jsonl"
@@ -14,6 +15,7 @@ if [ -d "$eval" ]; then
       --lokerid "$eval/lokerid_jobs_2025_dev.csv" --sms "$eval/id_sms_spam_v1_wibisono.csv" \
       --sms "$eval/id_sms_manual600_michaelchen27.csv" --sms "$eval/id_sms_spam_bopbi_cc0.csv"
   $py bench/eval_difraud.py "$eval/difraud_job_scams_validation.jsonl"
+  $py bench/eval_corpus.py --shared "$eval"
 else
   echo "bench: $eval is absent: classifier benchmarks skipped" >&2
 fi

@@ -163,3 +163,37 @@ def _label_key(value: Any) -> str:
     if isinstance(value, int | float):
         return str(int(value)) if float(value).is_integer() else str(value)
     return value.strip().lower() if isinstance(value, str) else repr(value)
+
+
+CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+CORPUS_LABELS = ("suspicious", "report", "not_suspicious")
+
+
+@dataclass(frozen=True)
+class CorpusRow:
+    """One post of the labelled corpus (``classifiers/corpus/*.jsonl``)."""
+
+    id: str
+    text: str
+    expected: str
+    typology: str = ""
+    register: str = ""
+    language: str = ""
+
+
+def read_corpus(path: str | Path) -> list[CorpusRow]:
+    """Read a corpus split (JSON Lines with ``id``, ``text``, ``expected`` in
+    suspicious/report/not_suspicious, and ``typology``, ``register``, ``language``).
+    Strict like :func:`read_labelled`: a bad row raises ``DatasetError``."""
+    source = Path(path)
+    return [_corpus_row(source, line, row) for line, row in _jsonl_rows(source)]
+
+
+def _corpus_row(source: Path, line: int, row: Mapping[str, Any]) -> CorpusRow:
+    text, expected = row.get("text"), row.get("expected")
+    if not isinstance(text, str) or not text.strip():
+        raise DatasetError(source, line, "missing or empty text")
+    if expected not in CORPUS_LABELS:
+        raise DatasetError(source, line, f"expected must be one of {CORPUS_LABELS}")
+    extra = {key: str(row.get(key) or "") for key in ("typology", "register", "language")}
+    return CorpusRow(str(row.get("id", line)), text[:MAX_TEXT_CHARS], str(expected), **extra)

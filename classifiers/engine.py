@@ -1,4 +1,5 @@
-"""Scoring: red flags combined into a score in 0..1, a label and human-readable reasons.
+"""Scoring: red flags combined into an offer score and a report score in 0..1, one of three
+labels and human-readable reasons.
 
 One red flag alone means little (DOMAIN.md), so the score is a logistic of summed weights
 where the strong weights come from combinations:
@@ -13,7 +14,14 @@ where the strong weights come from combinations:
   framing: "waspada", "korban", "ditangkap") pull the score down hard.
 
 Each code counts once (its largest weight); every :class:`Indicator` of a code carries the
-weight the code contributed. The label is ``suspicious`` at ``THRESHOLD`` or above.
+weight the code contributed.
+
+A second logistic, the report score (:func:`score_report`), weighs who speaks and to whom:
+REPORT indicators (reported speech, warnings, news form, a quoted official) against APPLY
+(a way to sign up). The label (:func:`label_of`) is ``report`` when the report score reaches
+``REPORT_THRESHOLD``, else ``suspicious`` when the offer score reaches ``THRESHOLD``, else
+``not_suspicious``. With the learned model, both scores are blended with its two heads
+(:func:`blend_offer`, :func:`blend_report`).
 """
 
 from __future__ import annotations
@@ -24,18 +32,20 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from classifiers.indicators import FOREIGN_WAGE, Flag, Signals, collect
 from classifiers.lexicon import default_lexicon
-from classifiers.verdict import NOT_SUSPICIOUS, SUSPICIOUS, Entity, Indicator, Verdict
+from classifiers.verdict import NOT_SUSPICIOUS, REPORT, SUSPICIOUS, Entity, Indicator, Term, Verdict
 
 if TYPE_CHECKING:
     from classifiers.agencies import AgencyRegistry
 
 __all__ = [
-    "MODEL_VERSION", "THRESHOLD", "ProbabilityModel", "Scored", "classified_text", "classify",
-    "score_signals",
+    "MODEL_VERSION", "REPORT_THRESHOLD", "THRESHOLD", "HeadsModel", "ProbabilityModel",
+    "Scored", "blend_offer", "blend_report", "classified_text", "classify", "label_of",
+    "score_report", "score_signals",
 ]  # fmt: skip
 
-MODEL_VERSION = "indicators-1"
+MODEL_VERSION = "indicators-2"
 THRESHOLD = 0.5
+REPORT_THRESHOLD = 0.5
 BIAS = -3.0
 NO_DEST_PENALTY = -2.5
 NO_JOB_PENALTY = -2.0
@@ -43,8 +53,11 @@ DEST_WEIGHT = {"hub": 1.0, "moratorium": 0.8, "other": 0.6, "abroad": 0.4}
 BASE_WEIGHT = {
     "SCAMJOB": 0.8, "DOMESTIC": 0.6, "ABK": 0.5, "VISA": 2.0, "FEE": 1.8, "FREE": 0.7,
     "PAY": 1.8, "URGENT": 0.5, "NODOCS": 0.7, "NOLICENCE": 0.6, "IMPERSONATE": 0.8,
-    "FOREIGNPHONE": 1.0, "LEGIT": -2.5, "WARNING": -1.5, "PITCH": 1.5,
+    "FOREIGNPHONE": 1.0, "LEGIT": -2.5, "WARNING": -1.5, "PITCH": 1.5, "NIGHTJOB": 0.5,
 }  # fmt: skip
+NIGHTJOB_ABROAD_BONUS = 1.5  # hostess, spa, lounge work abroad: a trafficking route for women
+FEE_ABROAD_BONUS = 0.6  # the worker pays to be placed abroad (UU 18/2017, art. 30)
+FAKE_OFFICIAL_WEIGHT = 1.5  # an official programme named, yet the worker pays a person
 LICENSED_WEIGHT = -2.5  # a named company is an active licensed agency (the official list)
 UNLISTED_CLAIM_WEIGHT = 1.5  # a licence claimed for a company not on the list
 REVOKED_WEIGHT = 2.0  # a company on the list whose licence is revoked or not in force
@@ -58,6 +71,21 @@ PAY_NODOCS_BONUS = 0.5  # too-good pay with no experience or documents asked
 PAY_BOAST_WEIGHT = 0.8  # "gaji besar" without an amount
 AGENCY_ONLY_WEIGHT = -1.0  # an official body named, no licence, no personal contact
 WARNING_CAP = 4  # distinct warning words counted
+
+# The report score (label ``report``): who speaks and to whom. A logistic of its own.
+REPORT_BIAS = -2.5
+REPORT_WEIGHT = {
+    "reported speech": 1.2, "warning": 1.3, "news form": 1.0, "official quoted": 0.6,
+}  # fmt: skip
+REPORT_CAP = {"reported speech": 3, "warning": 3, "news form": 2, "official quoted": 1}
+REPORT_DATELINE_WEIGHT = 1.5  # "PHNOM PENH —": a news story
+REPORT_CAPTION_CHARS = 200  # a warning here is a caption over what follows (a reposted ad)
+REPORT_CAPTION_BONUS = 1.0
+APPLY_WEIGHT = -2.0  # a way to sign up ("minat hubungi"): an offer, not talk about one
+CONTACT_WEIGHT = -0.5  # a personal contact without an invitation (a warning may name one)
+NO_APPLY_WEIGHT = 0.8  # report words and no way at all to sign up
+REPORT_NO_TOPIC = -3.0  # nothing about work abroad, recruitment or trafficking
+REPORT_LEGIT = -1.5  # a lawful programme's notice that warns of brokers is still a notice
 
 
 class Scored:
@@ -122,11 +150,13 @@ def _visa(sig: Signals, out: Scored) -> None:
 def _fee(sig: Signals, out: Scored) -> None:
     if "FEE" not in sig.codes():
         return
+    abroad = FEE_ABROAD_BONUS if sig.dest_kinds and sig.has("job") else 0.0
     if sig.has("zerocost", "domestic", "abk"):
         reason = "Worker pays for one of the zero-cost jobs (BP2MI reg. 9/2020)."
-        out.set("FEE", BASE_WEIGHT["FEE"] + FEE_ZEROCOST_BONUS, reason)
+        out.set("FEE", BASE_WEIGHT["FEE"] + FEE_ZEROCOST_BONUS + abroad, reason)
     else:
-        out.set("FEE", BASE_WEIGHT["FEE"], f"Worker is asked to pay ({_words(sig, 'FEE')}).")
+        reason = f"Worker is asked to pay ({_words(sig, 'FEE')})."
+        out.set("FEE", BASE_WEIGHT["FEE"] + abroad, reason)
 
 
 def _pay(sig: Signals, out: Scored) -> None:
@@ -161,6 +191,29 @@ def _pitch(sig: Signals, out: Scored) -> None:
         weight = BASE_WEIGHT["PITCH"] + PITCH_PART_WEIGHT * (parts - 1)
         reason = f"Recruiter's pitch ({_words(sig, 'PITCH')}) with a concrete offer abroad."
         out.set("PITCH", weight, reason)
+
+
+def _nightjob(sig: Signals, out: Scored) -> None:
+    if "NIGHTJOB" not in sig.codes():
+        return
+    if sig.dest_kinds:
+        reason = f"Entertainment work abroad ({_words(sig, 'NIGHTJOB')})."
+        out.set("NIGHTJOB", BASE_WEIGHT["NIGHTJOB"] + NIGHTJOB_ABROAD_BONUS, reason)
+    else:
+        out.set("NIGHTJOB", BASE_WEIGHT["NIGHTJOB"])
+
+
+def _fake_official(sig: Signals, out: Scored) -> None:
+    """G to G, EPS-TOPIK and the labour office charge no registration fee through a
+    personal contact: with a fee and such a contact the official name is a disguise."""
+    if "FEE" in out.weights and "LEGIT" in out.weights and sig.personal_contact:
+        out.weights.pop("LEGIT")
+        legit = next(f for f in sig.flags if f.code == "LEGIT")
+        out.extra.append(
+            Flag("IMPERSONATE", legit.text, legit.start, legit.end, "official name, fee")
+        )
+        reason = "Official programme named, yet the worker pays through a personal contact."
+        out.set("IMPERSONATE", FAKE_OFFICIAL_WEIGHT, reason)
 
 
 def _plain(sig: Signals, out: Scored) -> None:
@@ -228,8 +281,8 @@ def _gates(sig: Signals, out: Scored) -> None:
 
 
 RULES: tuple[Callable[[Signals, Scored], None], ...] = (
-    _dest, _scamjob, _domestic, _visa, _fee, _pay, _pitch, _plain, _licence, _legit, _warning,
-    _gates,
+    _dest, _scamjob, _domestic, _visa, _fee, _pay, _pitch, _nightjob, _plain, _licence, _legit,
+    _fake_official, _warning, _gates,
 )  # fmt: skip
 
 
@@ -274,6 +327,79 @@ def score_signals(sig: Signals, agencies: AgencyRegistry | None = None) -> Score
     return out
 
 
+def _report_parts(sig: Signals) -> dict[str, set[str]]:
+    """Distinct report words by kind ("reported speech", "warning", ...)."""
+    parts: dict[str, set[str]] = {}
+    for flag in sig.flags:
+        if flag.code == "REPORT":
+            kind, _, term = flag.note.partition(": ")
+            parts.setdefault(kind, set()).add(term)
+    return parts
+
+
+def _report_topic(sig: Signals) -> bool:
+    # Job words alone are not enough: every job ad has them, and "melaporkan hasil kerja" or
+    # "surat peringatan" in a job ad is no report.
+    return bool(sig.dest_kinds) or sig.has("domestic", "abk", "topic")
+
+
+def score_report(sig: Signals) -> Scored:
+    """How much the text is *about* illegal recruitment rather than an offer of it."""
+    out = Scored()
+    out.logit = REPORT_BIAS
+    parts = _report_parts(sig)
+    total = 0.0
+    for kind, terms in parts.items():
+        dated = {"dateline", "dated event"} & terms if kind == "news form" else set()
+        total += REPORT_WEIGHT[kind] * min(len(terms - dated), REPORT_CAP[kind])
+        total += REPORT_DATELINE_WEIGHT * bool(dated)
+    caption = any(
+        f.code == "REPORT" and f.start < REPORT_CAPTION_CHARS and f.note.startswith("warning")
+        for f in sig.flags
+    )
+    total += REPORT_CAPTION_BONUS * caption
+    if total:
+        words = ", ".join(sorted({t for terms in parts.values() for t in terms}))
+        out.set("REPORT", total, f"Talks about recruitment rather than offering it ({words}).")
+    if "APPLY" in sig.codes():
+        out.set("APPLY", APPLY_WEIGHT, f"A way to sign up ({_words(sig, 'APPLY')}).")
+    elif sig.personal_contact:
+        out.logit += CONTACT_WEIGHT
+    elif total:
+        out.logit += NO_APPLY_WEIGHT
+        out.reasons.append("No way to apply given.")
+    if "LEGIT" in sig.codes():
+        out.set("LEGIT", REPORT_LEGIT)
+    if not _report_topic(sig):
+        out.logit += REPORT_NO_TOPIC
+    out.logit += sum(out.weights.values())
+    return out
+
+
+def _about_work(sig: Signals) -> bool:
+    """Any work or any place abroad named: what a job offer cannot do without."""
+    return bool(sig.dest_kinds) or sig.has(
+        "job", "domestic", "abk", "zerocost", "scamjob", "process"
+    )
+
+
+def label_of(score: float, report_score: float) -> str:
+    """``report`` wins over ``suspicious``: a warning that reposts a whole ad carries every
+    red flag of the ad, and it is still a warning."""
+    if report_score >= REPORT_THRESHOLD:
+        return REPORT
+    return SUSPICIOUS if score >= THRESHOLD else NOT_SUSPICIOUS
+
+
+class HeadsModel(Protocol):
+    """The learned model with two heads (``classifiers/model.py`` ``LabelModel``): for each
+    text P(offer), P(report) and the strongest terms of each head for that text."""
+
+    version: str
+
+    def predict_heads(self, texts: list[str]) -> list[tuple[float, float, tuple[Term, ...]]]: ...
+
+
 class ProbabilityModel(Protocol):
     """The learned-model hook (``classifiers/model.py``): probabilities for texts."""
 
@@ -291,39 +417,62 @@ def classified_text(post: Mapping[str, Any]) -> str:
     return f"{text}\n\n{images}" if images.strip() else text
 
 
-def _indicators(sig: Signals, out: Scored) -> tuple[Indicator, ...]:
+def _indicators(sig: Signals, out: Scored, report: Scored) -> tuple[Indicator, ...]:
+    """Every flag that weighed: offer codes with their offer weight, REPORT and APPLY with
+    their weight in the report score."""
     flags = sorted([*sig.flags, *out.extra], key=lambda f: (f.start, f.code))
+    extra = {code: report.weights[code] for code in _REPORT_CODES if code in report.weights}
+    weights = {**out.weights, **extra}
     return tuple(
-        Indicator(f.code, round(out.weights[f.code], 3), f.text, f.start, f.end, f.note)
+        Indicator(f.code, round(weights[f.code], 3), f.text, f.start, f.end, f.note)
         for f in flags
-        if out.weights.get(f.code)
+        if weights.get(f.code)
     )
+
+
+_REPORT_CODES = ("REPORT", "APPLY")
+
+
+AnyModel = HeadsModel | ProbabilityModel
+_Scores = tuple[float, float | None, tuple[Term, ...]]
+
+
+def _model_scores(model: AnyModel, texts: list[str]) -> list[_Scores]:
+    """(P(offer), P(report) or None, terms) per text, from either kind of model."""
+    heads = getattr(model, "predict_heads", None)
+    if heads is not None:
+        return [(p, r, terms) for p, r, terms in heads(texts)]
+    return [(float(p), None, ()) for p in model.predict_proba(texts)]  # type: ignore[union-attr]
 
 
 def classify(
     post: Mapping[str, Any],
     *,
-    model: ProbabilityModel | None = None,
+    model: AnyModel | None = None,
     agencies: AgencyRegistry | None = None,
 ) -> Verdict:
     """Classify one post (a mapping with ``text`` and maybe ``images_text``).
 
     Pure: no I/O beyond the lexicon loaded once. Offsets of indicators and entities refer to
-    :func:`classified_text`. With ``model``, the score blends rules and model 0.5/0.5 and
-    ``model_version`` names both (``"indicators-1+<model.version>"``). With ``agencies`` (the
-    official list, :class:`classifiers.agencies.AgencyRegistry`), each company named is
-    checked: an active licensed agency adds ``LICENSED`` (negative weight), a revoked one
-    ``IMPERSONATE``, and a licence claimed for a company not on the list ``NOLICENCE``.
+    :func:`classified_text`. The label is ``report`` when the report score (who speaks and to
+    whom) reaches :data:`REPORT_THRESHOLD`, else ``suspicious`` when the offer score reaches
+    :data:`THRESHOLD`, else ``not_suspicious``. With ``model``, the offer score is the larger
+    of the rules' and the model's (:func:`blend_offer`), the report score the rules' or,
+    when higher, the mean of rules and model (:func:`blend_report`; a model with one head
+    blends the offer score only), and ``model_version`` names both
+    (``"indicators-2+<model.version>"``). With
+    ``agencies`` (the official list, :class:`classifiers.agencies.AgencyRegistry`), each
+    company named is checked: an active licensed agency adds ``LICENSED`` (negative weight),
+    a revoked one ``IMPERSONATE``, and a licence claimed for a company not on the list
+    ``NOLICENCE``.
     """
-    text = classified_text(post)
-    probability = None if model is None else float(model.predict_proba([text])[0])
-    return _verdict(text, agencies, probability, model.version if model is not None else "")
+    return classify_many([post], model=model, agencies=agencies)[0]
 
 
 def classify_many(
     posts: Sequence[Mapping[str, Any]],
     *,
-    model: ProbabilityModel | None = None,
+    model: AnyModel | None = None,
     agencies: AgencyRegistry | None = None,
 ) -> list[Verdict]:
     """:func:`classify` for many posts; the learned model scores them in one batch, which
@@ -331,30 +480,56 @@ def classify_many(
     texts = [classified_text(post) for post in posts]
     if model is None or not texts:
         return [_verdict(text, agencies, None, "") for text in texts]
-    probabilities = model.predict_proba(texts)
+    scores = _model_scores(model, texts)
     return [
-        _verdict(text, agencies, float(p), model.version)
-        for text, p in zip(texts, probabilities, strict=True)
+        _verdict(text, agencies, found, model.version)
+        for text, found in zip(texts, scores, strict=True)
     ]
 
 
+MODEL_SURE_NOT_OFFER = 0.05  # below this P(offer) the model vetoes: the mean is taken
+
+
+def blend_offer(rules: float, learned: float, about_work: bool = True) -> float:
+    """Either may find an offer: the indicators know the red flags, the model learned the
+    casual wording that carries none ("kak, masih nyari kerja?"). When the model is near
+    certain the post is no offer (a language course, a job at home that names a foreign
+    market), the mean of both is taken instead, so the rules alone rarely raise an alert.
+    Chosen by grouped cross-validation on the corpus train split (docs/classifier.md).
+    A text with no work and no place abroad in it (``about_work`` false: a loan or prize
+    SMS) is no job offer, so the model cannot raise it alone there either."""
+    if learned < MODEL_SURE_NOT_OFFER or not about_work:
+        return 0.5 * (rules + learned)
+    return max(rules, learned)
+
+
+def blend_report(rules: float, learned: float | None) -> float:
+    """The rules alone, or rules and model together (their mean): the model's report head
+    alone calls too many ordinary job ads reports, so it only adds to the rules."""
+    return rules if learned is None else max(rules, 0.5 * (rules + learned))
+
+
 def _verdict(
-    text: str, agencies: AgencyRegistry | None, probability: float | None, model_version: str
+    text: str, agencies: AgencyRegistry | None, found: _Scores | None, model_version: str
 ) -> Verdict:
-    """The verdict on ``text``; with a model ``probability``, the score is the 0.5/0.5
-    average of the rule score and that probability."""
+    """The verdict on ``text``; with the model's scores ``found``, the scores are blended
+    by :func:`blend_offer` and :func:`blend_report`."""
     sig = collect(text, default_lexicon())
     out = score_signals(sig, agencies)
-    if probability is None:
-        score, version = out.score, MODEL_VERSION
+    report = score_report(sig)
+    if found is None:
+        score, report_score, terms, version = out.score, report.score, (), MODEL_VERSION
     else:
-        score, version = 0.5 * out.score + 0.5 * probability, f"{MODEL_VERSION}+{model_version}"
-    label = SUSPICIOUS if score >= THRESHOLD else NOT_SUSPICIOUS
+        score = blend_offer(out.score, found[0], _about_work(sig))
+        report_score = blend_report(report.score, found[1])
+        terms, version = found[2], f"{MODEL_VERSION}+{model_version}"
     return Verdict(
         score=score,
-        label=label,
-        indicators=_indicators(sig, out),
+        label=label_of(score, report_score),
+        indicators=_indicators(sig, out, report),
         entities=tuple(sig.entities),
         model_version=version,
-        reasons=tuple(out.reasons),
+        reasons=tuple(out.reasons + report.reasons),
+        report_score=report_score,
+        model_terms=terms,
     )

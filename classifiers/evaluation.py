@@ -185,3 +185,106 @@ def best_threshold(labels: Sequence[int], scores: Sequence[float]) -> float:
         f1 = np.where(p + r > 0, 2 * p * r / (p + r), 0.0)
     best = np.flatnonzero(f1 == f1.max())[-1]
     return float(thresholds[best])
+
+
+# --- three labels ------------------------------------------------------------------------
+
+WILSON_Z = 1.96  # 95% interval
+
+
+def wilson(hits: int, total: int, z: float = WILSON_Z) -> tuple[float, float]:
+    """Wilson score interval of the share ``hits / total`` (95% by default); (0, 1) when
+    there is nothing to count."""
+    if total == 0:
+        return 0.0, 1.0
+    share = hits / total
+    denominator = 1 + z * z / total
+    centre = (share + z * z / (2 * total)) / denominator
+    half = z * ((share * (1 - share) / total + z * z / (4 * total * total)) ** 0.5) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class Share:
+    """``hits`` of ``total`` with its 95% Wilson interval."""
+
+    hits: int
+    total: int
+
+    @property
+    def value(self) -> float:
+        return _ratio(self.hits, self.total)
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson(self.hits, self.total)
+
+    def __str__(self) -> str:
+        if not self.total:
+            return "n/a (0 rows)"
+        low, high = self.interval
+        return f"{self.value:.3f} [{low:.3f}, {high:.3f}] ({self.hits}/{self.total})"
+
+    def to_dict(self) -> dict[str, Any]:
+        low, high = self.interval
+        return {"value": round(self.value, 4), "hits": self.hits, "total": self.total,
+                "low": round(low, 4), "high": round(high, 4)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LabelReport:
+    """Expected against predicted labels (``suspicious``, ``report``, ``not_suspicious``)."""
+
+    labels: tuple[str, ...]
+    pairs: tuple[tuple[str, str], ...]  # (expected, predicted) per row
+
+    def confusion(self) -> dict[str, Counter[str]]:
+        """Rows = expected, columns = predicted."""
+        table: dict[str, Counter[str]] = {label: Counter() for label in self.labels}
+        for expected, predicted in self.pairs:
+            table.setdefault(expected, Counter())[predicted] += 1
+        return table
+
+    def recall(self, label: str) -> Share:
+        rows = [p for e, p in self.pairs if e == label]
+        return Share(sum(p == label for p in rows), len(rows))
+
+    def precision(self, label: str) -> Share:
+        rows = [e for e, p in self.pairs if p == label]
+        return Share(sum(e == label for e in rows), len(rows))
+
+    def predicted_as(self, expected: str, predicted: set[str]) -> Share:
+        """Share of rows expected ``expected`` whose label is one of ``predicted``."""
+        rows = [p for e, p in self.pairs if e == expected]
+        return Share(sum(p in predicted for p in rows), len(rows))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": len(self.pairs),
+            "confusion": {e: dict(row) for e, row in self.confusion().items()},
+            "recall": {label: self.recall(label).to_dict() for label in self.labels},
+            "precision": {label: self.precision(label).to_dict() for label in self.labels},
+        }
+
+    def to_table(self) -> str:
+        width = max(len(label) for label in self.labels) + 2
+        head = "expected \\ predicted".ljust(22) + "".join(f"{lb:>{width}}" for lb in self.labels)
+        lines = [head]
+        for expected, row in self.confusion().items():
+            cells = "".join(f"{row[label]:>{width}}" for label in self.labels)
+            lines.append(f"{expected:<22}{cells}")
+        for label in self.labels:
+            lines.append(f"{label}: precision {self.precision(label)}, recall {self.recall(label)}")
+        return "\n".join(lines)
+
+
+def correct_by(
+    groups: Sequence[str], expected: Sequence[str], predicted: Sequence[str]
+) -> dict[str, Share]:
+    """Per group (typology, register ...): the share of rows given their expected label."""
+    tally: dict[str, list[int]] = {}
+    for group, e, p in zip(groups, expected, predicted, strict=True):
+        counts = tally.setdefault(group, [0, 0])
+        counts[0] += e == p
+        counts[1] += 1
+    return {group: Share(*counts) for group, counts in sorted(tally.items())}

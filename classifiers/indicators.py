@@ -47,7 +47,33 @@ _PAID_AFTER = re.compile(
     r"percuma|disediakan|oleh perusahaan|oleh majikan)\b"
 )
 
-_DENIED_BEFORE = re.compile(r"\b(?:bukan|tidak|tdk|anti|no|not|bebas)\W{1,3}$")
+_DENIED_BEFORE = re.compile(
+    r"\b(?:bukan|tidak|tdk|anti|no|not|bebas|belum pernah|tidak pernah|never)\W{1,3}$"
+)
+
+# News form: a dateline opening the text or a line ("PHNOM PENH — ...", "KOMPAS.com - ...",
+# "Jakarta (ANTARA) - ...", "TRIBUNNEWS.COM, BATAM - ..."). A line of capitals before a plain
+# hyphen ("DIBUTUHKAN - ADMIN") is a poster's heading, so capitals need a long dash.
+_DATELINE = re.compile(
+    r"(?m)^[ \t]*(?:"
+    r"[A-Z]{3,}(?:[ .,]+[A-Z]{2,}){0,3}"
+    r"(?:[ \t]*\([A-Z][\w .]{1,30}\)|,[ \t]*[A-Z][\w.]*(?: [A-Z][\w.]*){0,3})?[ \t]*[\u2013\u2014]"
+    r"|[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+){0,2}[ \t]*"
+    r"\((?:ANTARA|Antara|AFP|AP|Reuters)\)[ \t]*[-\u2013\u2014]"
+    r"|[A-Za-z]+\.(?i:com|co\.id|id|net)(?:,[ \t]*[A-Za-z][A-Za-z ]{1,30})?[ \t]*[-\u2013\u2014]"
+    r")[ \t]*(?=\w)"
+)
+_DATELINE_WITHIN = 400  # a dateline opens the text or one of its first lines
+# "Senin (12/5/2025)": Indonesian news dates the events it reports this way. The scan starts
+# at the literal "(" (fast); the day name before it is checked after.
+_NEWS_DATE = re.compile(r"\(\d{1,2}/\d{1,2}(?:/\d{2,4})?\)")
+_DAY_BEFORE = re.compile(
+    r"\b(?:Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu|Ahad|Isnin|Khamis),? $"
+)
+_REPORT_GROUPS = {
+    "report_speech": "reported speech", "report_warn": "warning", "report_news": "news form",
+    "report_official": "official quoted",
+}  # fmt: skip
 
 
 class Flag(NamedTuple):
@@ -120,7 +146,10 @@ def _amount_after(money: list[Money], hit: Hit, within: int = 30) -> Money | Non
 def _fees(sig: Signals, folded: str) -> list[Money]:
     """Add FEE (or FREE when negated) flags; return the amounts that were fees."""
     fee_money: list[Money] = []
+    services = [(h.start, h.end) for h in sig.hits.get("service", [])]
     for hit in sig.hits.get("fee", []) + sig.hits.get("fee_amount", []):
+        if any(start <= hit.start and hit.end <= end for start, end in services):
+            continue  # "biaya kursus", "biaya kirim": the price of a service, not a fee
         if _fee_is_negated(folded, hit):
             sig.add("FREE", hit.start, hit.end, "fee waived or paid by employer")
             continue
@@ -179,18 +208,37 @@ def _destinations(sig: Signals, lexicon: Lexicon) -> None:
 _SIMPLE_CODES = {
     "scamjob": "SCAMJOB", "domestic": "DOMESTIC", "abk": "ABK", "visa": "VISA",
     "free": "FREE", "urgent": "URGENT", "nodocs": "NODOCS", "legit": "LEGIT",
-    "warning": "WARNING", "impersonate": "IMPERSONATE", "pitch": "PITCH",
+    "warning": "WARNING", "impersonate": "IMPERSONATE", "pitch": "PITCH", "nightjob": "NIGHTJOB",
 }  # fmt: skip
 
 
 def _simple_flags(sig: Signals, folded: str) -> None:
     for group, code in _SIMPLE_CODES.items():
         for hit in sig.hits.get(group, []):
-            if code == "WARNING" and _DENIED_BEFORE.search(
-                folded, max(0, hit.start - 12), hit.start
+            if code in ("WARNING", "PITCH") and _DENIED_BEFORE.search(
+                folded, max(0, hit.start - 16), hit.start
             ):
                 continue  # "bukan penipuan", "100% aman tidak ilegal": a recruiter's reassurance
             sig.add(code, hit.start, hit.end, hit.term)
+
+
+def _report_flags(sig: Signals, folded: str) -> None:
+    """REPORT flags (who speaks and to whom) and APPLY flags (a way to sign up)."""
+    for group, note in _REPORT_GROUPS.items():
+        for hit in sig.hits.get(group, []):
+            if _DENIED_BEFORE.search(folded, max(0, hit.start - 16), hit.start):
+                continue  # "bukan penipuan", "tidak ilegal": a recruiter's reassurance
+            sig.add("REPORT", hit.start, hit.end, f"{note}: {hit.term}")
+    for m in _DATELINE.finditer(sig.text, 0, _DATELINE_WITHIN):
+        sig.add("REPORT", m.start(), m.end(), "news form: dateline")
+        break
+    for m in _NEWS_DATE.finditer(sig.text):
+        day = _DAY_BEFORE.search(sig.text, max(0, m.start() - 12), m.start())
+        if day is not None:
+            sig.add("REPORT", day.start(), m.end(), "news form: dated event")
+            break
+    for hit in sig.hits.get("apply", []):
+        sig.add("APPLY", hit.start, hit.end, hit.term)
 
 
 def _drop_nested(flags: list[Flag]) -> list[Flag]:
@@ -213,6 +261,7 @@ def collect(text: str, lexicon: Lexicon) -> Signals:
     _destinations(sig, lexicon)
     _simple_flags(sig, folded)
     _pay(sig, _fees(sig, folded))
+    _report_flags(sig, folded)
     sig.flags = _drop_nested(sig.flags)
     sig._codes = None
     return sig

@@ -38,6 +38,7 @@ IDR_PER_UNIT: dict[str, float] = {
     "GBP": 21_500.0,
     "AUD": 10_500.0,
     "TRY": 400.0,
+    "CAD": 11_500.0,
 }
 
 # Where a wage in each currency is paid ("XX": abroad, country unknown). A wage in a foreign
@@ -45,7 +46,7 @@ IDR_PER_UNIT: dict[str, float] = {
 CURRENCY_COUNTRY: dict[str, str] = {
     "USD": "XX", "EUR": "XX", "GBP": "GB", "SGD": "SG", "HKD": "HK", "MYR": "MY", "TWD": "TW",
     "JPY": "JP", "KRW": "KR", "SAR": "SA", "AED": "AE", "QAR": "QA", "KWD": "KW", "PLN": "PL",
-    "THB": "TH", "PHP": "PH", "CNY": "CN", "AUD": "AU", "TRY": "TR",
+    "THB": "TH", "PHP": "PH", "CNY": "CN", "AUD": "AU", "TRY": "TR", "CAD": "CA",
 }  # fmt: skip
 
 # Multiplier from the stated period to one month.
@@ -58,11 +59,12 @@ _CURRENCY_WORDS: dict[str, str] = {
     "dollar as": "USD", "sgd": "SGD", "s$": "SGD", "hkd": "HKD", "hk$": "HKD",
     "rm": "MYR", "myr": "MYR", "ringgit": "MYR", "nt$": "TWD", "ntd": "TWD", "twd": "TWD",
     "yen": "JPY", "jpy": "JPY", "¥": "JPY", "won": "KRW", "krw": "KRW",
-    "riyal": "SAR", "sar": "SAR", "reyal": "SAR", "aed": "AED", "dirham": "AED",
+    "riyal": "SAR", "sar": "SAR", "reyal": "SAR", "real": "SAR", "rial": "SAR",
+    "aed": "AED", "dirham": "AED",
     "qar": "QAR", "kwd": "KWD", "dinar": "KWD", "eur": "EUR", "euro": "EUR", "€": "EUR",
     "pln": "PLN", "zloty": "PLN", "baht": "THB", "thb": "THB", "peso": "PHP", "php": "PHP",
     "rmb": "CNY", "yuan": "CNY", "cny": "CNY", "gbp": "GBP", "£": "GBP", "aud": "AUD",
-    "lira": "TRY",
+    "lira": "TRY", "cad": "CAD",
 }  # fmt: skip
 _SCALE_WORDS: dict[str, float] = {
     "k": 1e3, "rb": 1e3, "ribu": 1e3, "rebu": 1e3, "jt": 1e6, "juta": 1e6, "jeti": 1e6,

@@ -38,7 +38,8 @@ SETTINGS: dict[str, str] = {
     "smtp.max_message_bytes": "Largest alert email; evidence files beyond it are left out.",
     "alerts.recipients": "Investigators' email addresses.",
     "alerts.language": "Language of alert emails: id (default) or en.",
-    "classifier.model_path": "A model made by `pantau train`, blended with the indicators.",
+    "classifier.model_path": "A model made by `pantau train`, blended with the indicators "
+    "(default: the packaged model).",
     "classifier.ocr": "Read the text of attached images (posters) with Tesseract.",
     "classifier.ocr_languages": "Tesseract languages for posters.",
     "health.admin_recipients": "Administrators' email addresses for health and recovery emails.",

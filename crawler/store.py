@@ -1020,8 +1020,9 @@ def reviewed_posts(db: Database) -> list[dict[str, Any]]:
     return [{**row, "images_text": images_text(db, json.loads(row["images"]))} for row in rows]
 
 
-def flagged_posts(db: Database, limit: int = 50) -> list[dict[str, Any]]:
-    """Suspicious posts with their latest review and alert status, highest score first."""
+def flagged_posts(db: Database, limit: int = 50, label: str = "suspicious") -> list[dict[str, Any]]:
+    """Posts with verdict ``label`` (suspicious by default; or report) with their latest
+    review and alert status, highest score first."""
     return list(
         db.query(
             "SELECT posts.key, posts.url, posts.author, substr(posts.text, 1, 120) AS excerpt, "
@@ -1029,8 +1030,8 @@ def flagged_posts(db: Database, limit: int = 50) -> list[dict[str, Any]]:
             "(SELECT decision FROM reviews WHERE post_key = posts.key ORDER BY id DESC LIMIT 1) "
             "AS decision FROM posts JOIN verdicts ON verdicts.post_key = posts.key "
             "LEFT JOIN alerts ON alerts.post_key = posts.key "
-            "WHERE verdicts.label = 'suspicious' ORDER BY verdicts.score DESC LIMIT ?",
-            [limit],
+            "WHERE verdicts.label = ? ORDER BY verdicts.score DESC LIMIT ?",
+            [label, limit],
         )
     )
 
@@ -1047,6 +1048,9 @@ def status_counts(db: Database) -> dict[str, Any]:
             next(iter(db.query("SELECT count(*) AS n FROM verdicts WHERE label = 'suspicious'")))[
                 "n"
             ]
+        ),
+        "report": int(
+            next(iter(db.query("SELECT count(*) AS n FROM verdicts WHERE label = 'report'")))["n"]
         ),
         "evidence": int(
             next(iter(db.query("SELECT count(*) AS n FROM evidence WHERE status = 'ok'")))["n"]

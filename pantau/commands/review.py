@@ -24,18 +24,28 @@ def review() -> None:
 @review.command("list")
 @config_option
 @click.option("--limit", default=50, show_default=True, help="How many posts to list.")
-def review_list(config_path: str | None, limit: int) -> None:
-    """List flagged posts, highest score first, with their review and alert state.
+@click.option(
+    "--label",
+    type=click.Choice(["suspicious", "report"]),
+    default="suspicious",
+    show_default=True,
+    help="suspicious: flagged offers (alerts); report: news, warnings and testimony about "
+    "illegal recruitment (intelligence, no alert).",
+)
+def review_list(config_path: str | None, limit: int, label: str) -> None:
+    """List flagged posts (or reports), highest score first, with their review and alert
+    state.
 
     \b
     Example:
         pantau review list --limit 20
+        pantau review list --label report
     """
     config = get_config(config_path)
     with store.connect(config.db_path) as db:
-        rows = store.flagged_posts(db, limit)
+        rows = store.flagged_posts(db, limit, label)
     if not rows:
-        click.echo("no flagged posts")
+        click.echo("no flagged posts" if label == "suspicious" else "no reports")
     for row in rows:
         excerpt = " ".join((row["excerpt"] or "[image only]").split())
         click.echo(

@@ -181,6 +181,7 @@ def status(config_path: str | None) -> None:
         )
     click.echo(
         f"posts {counts['posts']}, suspicious {counts['suspicious']}, "
+        f"reports {counts['report']}, "
         f"evidence {counts['evidence']}, alerts "
         + (", ".join(f"{n} {state}" for state, n in sorted(counts["alerts"].items())) or "none")
     )

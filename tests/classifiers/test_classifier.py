@@ -1,6 +1,7 @@
 """Verdicts on hand-written Indonesian ads: suspicious ones flagged with the right codes and
-words, legitimate ones (G2G, warnings, licensed agencies, umrah travel, ordinary local jobs)
-not flagged."""
+words, legitimate ones (G2G, licensed agencies, umrah travel, ordinary local jobs) not flagged.
+Warnings and news, once among the legitimate ads here, have their own label now: see
+test_reports.py."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from classifiers import MODEL_VERSION, classified_text, classify
 from classifiers.lexicon import load_lexicon
 from classifiers.normalize import normalize
-from classifiers.verdict import NOT_SUSPICIOUS, SUSPICIOUS
+from classifiers.verdict import NOT_SUSPICIOUS, REPORT, SUSPICIOUS, Term
 
 SUSPICIOUS_ADS = [
     pytest.param(
@@ -62,11 +63,6 @@ NOT_SUSPICIOUS_ADS = [
         "Pengumuman pendaftaran calon pekerja migran program G to G Korea (EPS-TOPIK) tahun 2026. "
         "Pendaftaran melalui Disnaker kabupaten/kota, tidak dipungut biaya.",
         id="g2g-korea",
-    ),
-    pytest.param(
-        "WASPADA modus lowongan kerja ke Kamboja sebagai admin dengan gaji Rp 20 juta. Polisi "
-        "menangkap pelaku TPPO; korban diminta membayar biaya keberangkatan.",
-        id="warning-news",
     ),
     pytest.param(
         "PT Sinar Bahari Mandiri (SIP3MI No. 123/2021) membuka job order perawat lansia ke Taiwan, "
@@ -158,20 +154,28 @@ def test_retold_pitch_with_concrete_offer_abroad_is_flagged(text: str) -> None:
     assert "PITCH" in {i.code for i in verdict.indicators}
 
 
-def test_pitch_quoted_in_a_report_survives_the_warning_discount() -> None:
+def test_pitch_quoted_in_a_report_is_a_report_that_keeps_the_pitch() -> None:
+    # Was labelled suspicious while there were two labels; a pitch quoted in police news
+    # is a report (DOMAIN.md), and the pitch still weighs in its offer score.
     text = (
         "Polisi menangkap pelaku. Korban dijanjikan gaji 1.000 dolar AS di Kamboja, tiket dan "
         "akomodasi ditanggung, tanpa pengalaman."
     )
-    assert classify({"text": text}).label == SUSPICIOUS
+    verdict = classify({"text": text})
+    assert verdict.label == REPORT
+    assert verdict.score >= 0.5
+    assert "PITCH" in {i.code for i in verdict.indicators}
 
 
-def test_generic_warning_without_offer_is_not_flagged() -> None:
+def test_generic_warning_without_offer_is_a_report() -> None:
+    # Was not_suspicious while there were two labels: a warning is a report now.
     text = (
         "Waspada! Jangan tergiur janji kerja di Kamboja yang marak di media sosial. Banyak "
         "korban penipuan dan TPPO, kata polisi."
     )
-    assert classify({"text": text}).label == NOT_SUSPICIOUS
+    verdict = classify({"text": text})
+    assert verdict.label == REPORT
+    assert verdict.score < 0.5
 
 
 def test_foreign_currency_wage_is_pay_abroad() -> None:
@@ -224,11 +228,37 @@ class _ConstantModel:
         return [0.9 for _ in texts]
 
 
-def test_model_blends_half_and_half() -> None:
+def test_model_finds_an_offer_the_rules_miss() -> None:
+    # Was a 0.5/0.5 average; now the larger of the two offer scores (engine.blend_offer),
+    # so the model can catch casual offers that carry no red-flag word.
     rules = classify({"text": "Dicari admin gudang di Bekasi"})
     blended = classify({"text": "Dicari admin gudang di Bekasi"}, model=_ConstantModel())
-    assert blended.score == pytest.approx(0.5 * rules.score + 0.5 * 0.9)
+    assert rules.score < 0.5
+    assert blended.score == pytest.approx(0.9)
+    assert blended.label == SUSPICIOUS
     assert blended.model_version == f"{MODEL_VERSION}+const-0.9"
+
+
+class _TwoHeads:
+    """A two-head model with fixed outputs (the interface of label_model.LabelModel)."""
+
+    version = "heads"
+
+    def __init__(self, offer: float, report: float) -> None:
+        self.offer, self.report = offer, report
+
+    def predict_heads(self, texts: list[str]) -> list[tuple[float, float, tuple[Term, ...]]]:
+        return [(self.offer, self.report, (Term("gaji", "offer", 0.3),)) for _ in texts]
+
+
+def test_model_report_head_only_adds_to_the_rules() -> None:
+    text = "Hati-hati, lowongan admin di Kamboja itu penipuan. Korban dijanjikan gaji 15 juta."
+    rules = classify({"text": text})
+    low = classify({"text": text}, model=_TwoHeads(0.1, 0.0))
+    high = classify({"text": text}, model=_TwoHeads(0.1, 1.0))
+    assert low.report_score == pytest.approx(rules.report_score)
+    assert high.report_score == pytest.approx(0.5 * (rules.report_score + 1.0))
+    assert high.model_terms == (Term("gaji", "offer", 0.3),)
 
 
 def test_verdict_to_dict_is_json_ready() -> None:

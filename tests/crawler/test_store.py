@@ -151,3 +151,20 @@ def test_run_outcome_is_recorded_on_its_source(db: Database) -> None:
         "channel has no public preview",
     )
     assert store.get_run(db, run_id)["status"] == "failed"
+
+
+def test_report_is_kept_with_its_entities_but_never_captured_nor_alerted(db: Database) -> None:
+    store.upsert_post(db, {**POST, "post_id": "chan/8"})
+    key = store.post_key("telegram", "chan/8")
+    entities = [{"kind": "phone", "value": "+6281234567890", "text": "0812", "start": 0, "end": 4}]
+    report = {"score": 0.9, "label": "report", "indicators": [], "entities": entities,
+              "model_version": "t"}  # fmt: skip
+    store.save_verdict(db, key, report, store.get_post(db, key)["content_hash"])
+    store.save_entities(db, key, entities)
+    assert store.posts_to_capture(db) == [] and store.posts_to_alert(db) == []
+    assert [row["key"] for row in store.flagged_posts(db, label="report")] == [key]
+    assert store.flagged_posts(db) == []
+    counts = store.status_counts(db)
+    assert (counts["report"], counts["suspicious"]) == (1, 0)
+    linked = db.query("SELECT count(*) AS n FROM post_entities WHERE post_key = ?", [key])
+    assert next(iter(linked))["n"] == 1
