@@ -3,6 +3,7 @@
     PantauError
     ├── ConfigError        a setting is missing or wrong (carries the key)
     ├── StoreError         the database cannot be opened or migrated
+    ├── AccountError       a review-desk account cannot be added or changed (carries the name)
     ├── CaptureError       evidence capture of a URL failed (carries the URL)
     └── DeliveryError      an alert could not be handed to the SMTP server
         └── PermanentDeliveryError   the server refused it for good (5xx)
@@ -29,6 +30,15 @@ class ConfigError(PantauError):
 
 class StoreError(PantauError):
     """The database cannot be opened or migrated."""
+
+
+class AccountError(PantauError):
+    """A review-desk account cannot be added or changed (unknown name, duplicate, bad role)."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"user {name!r}: {problem}")
+        self.name = name
+        self.problem = problem
 
 
 class CaptureError(PantauError):
