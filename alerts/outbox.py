@@ -96,9 +96,11 @@ def deliver(
     now: datetime | None = None,
     ignore_backoff: bool = False,
     limit: int = 100,
+    review_base_url: str = "",
 ) -> DeliveryReport:
     """Send up to ``limit`` due alerts (all queued ones with ``ignore_backoff``) and
-    record each outcome (see the module docstring)."""
+    record each outcome (see the module docstring). With ``review_base_url`` each email
+    links to its post's page on the review desk."""
     recovered = store.recover_interrupted_alerts(db)
     if recovered:
         log.warning("%d alert(s) were interrupted while sending; marked uncertain", recovered)
@@ -106,7 +108,7 @@ def deliver(
     for alert in store.alerts_due(db, now, ignore_backoff)[:limit]:
         if not store.claim_alert(db, alert["id"]):
             continue
-        if not _deliver_one(db, alert, smtp, now, tally):
+        if not _deliver_one(db, alert, smtp, now, tally, review_base_url):
             break
     return tally.report()
 
@@ -126,11 +128,16 @@ class _Tally:
 
 
 def _deliver_one(
-    db: Database, alert: dict[str, Any], smtp: SmtpConfig, now: datetime | None, tally: _Tally
+    db: Database,
+    alert: dict[str, Any],
+    smtp: SmtpConfig,
+    now: datetime | None,
+    tally: _Tally,
+    review_base_url: str = "",
 ) -> bool:
     """Compose, send and record one claimed alert; False when the pass should stop."""
     key = alert["post_key"]
-    message = _compose(db, alert, smtp, now, tally)
+    message = _compose(db, alert, smtp, now, tally, review_base_url)
     if message is None:
         return True
     try:
@@ -148,7 +155,12 @@ def _deliver_one(
 
 
 def _compose(
-    db: Database, alert: dict[str, Any], smtp: SmtpConfig, now: datetime | None, tally: _Tally
+    db: Database,
+    alert: dict[str, Any],
+    smtp: SmtpConfig,
+    now: datetime | None,
+    tally: _Tally,
+    review_base_url: str = "",
 ) -> EmailMessage | None:
     key = alert["post_key"]
     post, verdict = store.get_post(db, key), store.get_verdict(db, key)
@@ -166,6 +178,7 @@ def _compose(
             message_id=alert["message_id"],
             now=now,
             linked=store.linked_posts(db, key),
+            review_base_url=review_base_url,
         )
     except Exception as exc:  # a bad row must not leave the alert stuck in "sending"
         log.exception("Cannot compose the alert for %s", key)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ REVIEW_DECISIONS = ("confirmed", "false_positive", "needs_follow_up")
 # Decisions that say what a post is; "needs_follow_up" says only that it is not settled.
 TRAINING_DECISIONS = ("confirmed", "false_positive")
 ROLES = ("admin", "reviewer", "viewer")
+USER_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 MAX_CAPTURE_ATTEMPTS = 3
 
 
@@ -497,10 +499,13 @@ def get_verdict(db: Database, key: str) -> dict[str, Any] | None:
 
 # A post counts as a false positive when its latest review says so, or when a repost of
 # it (same cluster) was marked false positive: a reviewer decides once per template.
+# The inner posts table has its own alias: with a bare "posts" there, a {col} of
+# "posts.key" would name the inner table and every post would take the first post's cluster.
 _FALSE_POSITIVE = (
     "EXISTS (SELECT 1 FROM posts fp_post JOIN reviews r ON r.post_key = fp_post.key "
     "WHERE (fp_post.key = {col} OR fp_post.cluster_id = "
-    "(SELECT cluster_id FROM posts WHERE key = {col})) AND r.decision = 'false_positive' "
+    "(SELECT fp_self.cluster_id FROM posts fp_self WHERE fp_self.key = {col})) "
+    "AND r.decision = 'false_positive' "
     "AND r.id = (SELECT max(id) FROM reviews WHERE post_key = fp_post.key))"
 )
 

@@ -1,5 +1,5 @@
-"""Evidence bundles as the review desk sees them: the files of one capture, their
-SHA-256, and whether they still match the manifest.
+"""Evidence bundles as the review desk sees them: the files of one capture with their
+SHA-256 and the hash the manifest recorded (``evidence.verify`` does the full check).
 
 Folders come from the database and names from a manifest written beside hostile page
 content, so a folder is used only when it lies inside the configured evidence folder,
@@ -56,25 +56,6 @@ def bundle_files(folder: Path) -> list[BundleFile]:
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
         files.append(BundleFile(path.name, path.stat().st_size, digest, recorded.get(path.name)))
     return files
-
-
-def verify(folder: Path, manifest_sha256: str | None) -> list[str]:
-    """Problems with the bundle: a changed manifest, a listed file changed or missing.
-    An empty list means it is intact."""
-    files = {f.name: f for f in bundle_files(folder)}
-    problems = []
-    manifest = files.get(MANIFEST)
-    if manifest is None:
-        return [f"{MANIFEST}: missing"]
-    if manifest_sha256 and manifest.sha256 != manifest_sha256:
-        problems.append(f"{MANIFEST}: SHA-256 {manifest.sha256} != recorded {manifest_sha256}")
-    for name, expected in _recorded_hashes(folder).items():
-        found = files.get(name)
-        if found is None:
-            problems.append(f"{name}: missing")
-        elif found.sha256 != expected:
-            problems.append(f"{name}: SHA-256 {found.sha256} != recorded {expected}")
-    return problems
 
 
 def bundle_file(folder: Path, name: str) -> Path | None:

@@ -24,7 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from review.bundle import bundle_files, bundle_folder, verify
+from evidence.verify import verify_bundle
+from review.bundle import bundle_files, bundle_folder
 
 MAX_POSTS = 200
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -87,7 +88,7 @@ def _add_post(
         for found in bundle_files(bundle):
             data = (bundle / found.name).read_bytes()
             files.append(_write(archive, root, f"{folder}/evidence/{found.name}", data))
-        problems = verify(bundle, (item.get("evidence") or {}).get("manifest_sha256"))
+        problems = verify_bundle(bundle, (item.get("evidence") or {}).get("manifest_sha256"))
     return {
         "post": post,
         "verdict": item.get("verdict"),

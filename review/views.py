@@ -30,9 +30,10 @@ from flask import (
 
 from classifiers import classified_text
 from crawler import store
+from evidence.verify import verify_bundle
 from review import charts, i18n
 from review.app import audit, config, db, require
-from review.bundle import SCREENSHOT, bundle_file, bundle_files, bundle_folder, verify
+from review.bundle import SCREENSHOT, bundle_file, bundle_files, bundle_folder
 from review.export import case_name, write_case
 from review.text import highlight, safe_link
 
@@ -269,9 +270,10 @@ def verify_evidence(key: str) -> Response:
     problems = (
         ["no evidence bundle"]
         if folder is None
-        else verify(folder, (evidence or {}).get("manifest_sha256"))
+        else verify_bundle(folder, (evidence or {}).get("manifest_sha256"))
     )
-    session["verify_" + key] = problems
+    # The result rides in the session cookie to the page: keep it small.
+    session["verify_" + key] = [p[:300] for p in problems[:8]]
     audit("verify", key, "ok" if not problems else "; ".join(problems)[:500])
     return redirect(url_for("desk.post", key=key) + "#evidence")
 

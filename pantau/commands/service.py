@@ -92,7 +92,9 @@ def deliver(config_path: str | None) -> None:
     setup_logging()
     config = get_config(config_path)
     with store.connect(config.db_path) as db:
-        report = deliver_alerts(db, config.smtp, ignore_backoff=True)
+        report = deliver_alerts(
+            db, config.smtp, ignore_backoff=True, review_base_url=config.review.base_url
+        )
     click.echo(f"sent {report.sent}, still queued {report.retried}, failed {report.failed}")
     for error in report.errors:
         click.echo(f"  {error}")
