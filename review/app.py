@@ -21,6 +21,7 @@ from typing import Any
 from flask import Flask, Request, Response, abort, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from sqlite_utils import Database
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from crawler import store
@@ -89,6 +90,16 @@ def _register(app: Flask) -> None:
     app.teardown_appcontext(_close_db)
     app.context_processor(_template_globals)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    for code in (400, 403, 404, 413):
+        app.register_error_handler(code, _error_page)
+
+
+def _error_page(error: HTTPException) -> tuple[str, int]:
+    from flask import render_template
+
+    code = error.code or 500
+    words = i18n.strings(i18n.language(session.get("lang")))
+    return render_template("error.html", code=code, message=words.get(f"error_{code}", "")), code
 
 
 def _secret_key(data_dir: Path) -> str:

@@ -258,3 +258,16 @@ def test_string_tables_have_the_same_keys() -> None:
         return found
 
     assert keys(i18n.strings("id")) == keys(i18n.strings("en"))
+
+
+def test_every_word_the_templates_use_is_in_the_string_tables() -> None:
+    from review import i18n
+    from review.i18n import FOLDER
+
+    used = set()
+    for template in FOLDER.glob("*.html"):
+        used |= set(re.findall(r"\bt\.([a-z_0-9]+)", template.read_text(encoding="utf-8")))
+    for language in i18n.LANGUAGES:
+        table = i18n.strings(language)
+        assert used - set(table) == set(), language
+        assert not used & set(dir(dict)), "a key that a dict method would shadow in Jinja"
