@@ -973,6 +973,11 @@ def set_password(db: Database, name: str, password_hash: str) -> None:
     _update_user(db, name, "password_hash = ?", [password_hash])
 
 
+def end_sessions(db: Database, name: str) -> None:
+    """End every open session of the account (logout: a copied cookie is worth nothing)."""
+    db.execute("UPDATE users SET session_version = session_version + 1 WHERE name = ?", [name])
+
+
 def record_login(db: Database, name: str, now: datetime | None = None) -> None:
     """A successful login: remember when, and forget the account's failed attempts."""
     with db.atomic():
@@ -1036,7 +1041,7 @@ _LATEST_DECISION = (
 _POSTED = "COALESCE(posts.posted_at, posts.first_seen_at)"
 
 
-def _queue_where(db: Database, filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
+def _queue_where(filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
     """The WHERE clause of the review queue for ``filters`` (see ``review_queue``)."""
     fp = _FALSE_POSITIVE.format(col="posts.key")
     clauses, params = ["verdicts.label = ?"], [filters.get("label") or "suspicious"]
@@ -1077,9 +1082,18 @@ def _queue_where(db: Database, filters: Mapping[str, Any]) -> tuple[str, list[An
         clauses.append(f"{_POSTED} < ?")
         params.append(str(filters["date_to"]) + "\uffff")
     if filters.get("search"):
-        clauses.append("posts.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)")
-        params.append(db.quote_fts(str(filters["search"])))
+        words = fts_words(str(filters["search"]))
+        clauses.append(
+            "posts.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)" if words else "0"
+        )
+        params += [words] if words else []
     return " AND ".join(clauses), params
+
+
+def fts_words(query: str) -> str:
+    """``query`` as an FTS5 query in which every word must appear: each word quoted, so
+    that FTS5 operators and quotes typed by a user are searched as words, never parsed."""
+    return " ".join(f'"{word}"' for word in re.findall(r"\w+", query)[:20])
 
 
 def review_queue(
@@ -1095,7 +1109,7 @@ def review_queue(
     ``search`` (words, all of which must appear: SQLite FTS5 over text and author).
     Highest score first, then newest.
     """
-    where, params = _queue_where(db, filters)
+    where, params = _queue_where(filters)
     base = f"FROM posts JOIN verdicts ON verdicts.post_key = posts.key WHERE {where}"
     total = int(next(iter(db.query(f"SELECT count(*) AS n {base}", params)))["n"])
     fp = _FALSE_POSITIVE.format(col="posts.key")
@@ -1112,7 +1126,7 @@ def review_queue(
 
 def queue_keys(db: Database, filters: Mapping[str, Any], cap: int = QUEUE_CAP) -> list[str]:
     """Keys of the queue for ``filters`` in queue order (for next/previous), at most ``cap``."""
-    where, params = _queue_where(db, filters)
+    where, params = _queue_where(filters)
     rows = db.query(
         "SELECT posts.key FROM posts JOIN verdicts ON verdicts.post_key = posts.key "
         f"WHERE {where} ORDER BY verdicts.score DESC, {_POSTED} DESC, posts.key LIMIT ?",

@@ -65,7 +65,9 @@ def throttled(name: str, address: str, now: datetime | None = None) -> bool:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
+    """Log out; the session cookie is cleared and, should a copy of it exist, refused too."""
     audit("logout", g.user["name"])
+    store.end_sessions(db(), g.user["name"])
     language = session.get("lang")
     session.clear()
     if language:

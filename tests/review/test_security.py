@@ -167,6 +167,17 @@ def test_password_change_ends_open_sessions(client: FlaskClient, desk: Desk) -> 
     assert client.get("/queue").status_code == 302
 
 
+def test_a_copied_session_cookie_is_refused_after_logout(app: Flask) -> None:
+    client = app.test_client()
+    login(client, "rina")
+    cookie = client.get_cookie("pantau_session").value
+    token = csrf(client.get("/queue").get_data(as_text=True))
+    client.post("/logout", data={"csrf_token": token})
+    thief = app.test_client()
+    thief.set_cookie("pantau_session", cookie)
+    assert thief.get("/queue").status_code == 302
+
+
 def test_idle_session_ends(client: FlaskClient) -> None:
     login(client, "rina")
     with client.session_transaction() as session:
