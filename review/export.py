@@ -4,6 +4,7 @@ Layout::
 
     pantau-case-<UTC time>/
     ├── report.html                 every post and every file with its SHA-256
+    ├── report.pdf                  the same report printed by Chromium (when it could start)
     ├── SHA256SUMS                  the same hashes, for ``sha256sum -c``
     └── posts/<post>/
         ├── post.json               the post, its verdict, entities and decisions
@@ -54,9 +55,11 @@ def write_case(
     evidence_dir: Path,
     render_report: Callable[[Mapping[str, Any]], str],
     now: datetime,
+    print_pdf: Callable[[str], bytes | None] | None = None,
 ) -> list[CaseFile]:
     """Write the case ZIP of ``items`` (each: ``post``, ``verdict``, ``entities``,
-    ``reviews``, ``evidence``) to ``target``; returns the files listed in the report."""
+    ``reviews``, ``evidence``) to ``target``; returns the files listed in the report.
+    ``print_pdf`` turns the report's HTML into a PDF (None: no PDF)."""
     root = case_name(now)
     files: list[CaseFile] = []
     posts = []
@@ -66,7 +69,11 @@ def write_case(
         sums = "".join(f"{f.sha256}  {f.path}\n" for f in files)
         archive.writestr(f"{root}/SHA256SUMS", sums)
         report = {"name": root, "created_at": now.isoformat(), "posts": posts, "files": files}
-        archive.writestr(f"{root}/report.html", render_report(report))
+        html = render_report(report)
+        archive.writestr(f"{root}/report.html", html)
+        pdf = print_pdf(html) if print_pdf is not None else None
+        if pdf:
+            archive.writestr(f"{root}/report.pdf", pdf)
     return files
 
 

@@ -35,6 +35,7 @@ from review import charts, i18n
 from review.app import audit, config, db, require
 from review.bundle import SCREENSHOT, bundle_file, bundle_files, bundle_folder
 from review.export import case_name, write_case
+from review.pdf import html_to_pdf
 from review.text import highlight, safe_link
 
 bp = Blueprint("desk", __name__)
@@ -376,7 +377,7 @@ def export() -> Response:
     now = datetime.now(UTC)
     items = [_case_item(key) for key in keys]
     target = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 (sent)
-    files = write_case(target, items, config().evidence_dir, _render_report, now)
+    files = write_case(target, items, config().evidence_dir, _render_report, now, _print_pdf)
     target.seek(0)
     audit("export_case", ",".join(keys)[:2000], f"{len(keys)} posts, {len(files)} files")
     return send_file(
@@ -400,6 +401,10 @@ def _case_item(key: str) -> dict[str, Any]:
         "reviews": store.post_reviews(db(), key),
         "evidence": store.get_evidence(db(), key),
     }
+
+
+def _print_pdf(html: str) -> bytes | None:
+    return html_to_pdf(html, config().browser)
 
 
 def _render_report(report: Any) -> str:

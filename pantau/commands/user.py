@@ -14,6 +14,7 @@ import click
 from crawler import store
 from crawler.errors import PantauError
 from pantau.options import config_option, get_config
+from review.accounts import add_account
 from review.passwords import PasswordError, check_new_password, hash_password
 
 
@@ -58,9 +59,9 @@ def user_add(config_path: str | None, name: str, role: str) -> None:
     """
     if not store.USER_NAME.fullmatch(name):
         raise PantauError(f"user name {name!r}: letters, digits, '.', '_', '-' (1-64)")
-    password_hash = hash_password(_read_password())
+    password = _read_password()
     with store.connect(get_config(config_path).db_path) as db:
-        store.add_user(db, name, role, password_hash)
+        add_account(db, name, role, password)
         store.add_audit(db, None, "user_add", name, role, "cli")
     click.echo(f"{name}: added ({role})")
 

@@ -137,6 +137,7 @@ def test_case_export_downloads_a_zip_whose_hashes_verify(
         root = archive.namelist()[0].split("/")[0]
         sums = archive.read(f"{root}/SHA256SUMS").decode().splitlines()
         assert any(line.endswith("/evidence/screenshot.png") for line in sums)
+        assert archive.read(f"{root}/report.pdf").startswith(b"%PDF-")
         for line in sums:
             digest, path = line.split("  ", 1)
             assert hashlib.sha256(archive.read(f"{root}/{path}")).hexdigest() == digest

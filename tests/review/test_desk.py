@@ -219,6 +219,7 @@ def test_viewer_cannot_export(client: FlaskClient, desk: Desk) -> None:
     assert client.get("/queue.csv").status_code == 403
 
 
+@pytest.mark.browser
 def test_case_export_zip_hashes_verify(reviewer: FlaskClient, desk: Desk) -> None:
     token = csrf(page(reviewer, "/queue"))
     with reviewer.post(
@@ -236,6 +237,7 @@ def test_case_export_zip_hashes_verify(reviewer: FlaskClient, desk: Desk) -> Non
     report = archive.read(f"{root}/report.html").decode()
     assert all(line.split("  ")[0] in report for line in sums)
     assert "<script>alert" not in report
+    assert archive.read(f"{root}/report.pdf").startswith(b"%PDF-")
     with store.connect(desk.config.db_path) as db:
         assert store.audit_log(db)[0]["action"] == "export_case"
 
@@ -271,3 +273,18 @@ def test_every_word_the_templates_use_is_in_the_string_tables() -> None:
         table = i18n.strings(language)
         assert used - set(table) == set(), language
         assert not used & set(dir(dict)), "a key that a dict method would shadow in Jinja"
+
+
+def test_case_export_without_a_browser_still_has_the_html_report(tmp_path) -> None:
+    from review import create_app
+    from tests.support.review import SECRET, build_desk
+
+    desk = build_desk(tmp_path, browser=str(tmp_path / "no-chromium-here"))
+    client = create_app(desk.config, secret_key=SECRET).test_client()
+    login(client, "rina")
+    token = csrf(page(client, "/queue"))
+    with client.post("/export", data={"key": desk.keys["101"], "csrf_token": token}) as response:
+        archive = zipfile.ZipFile(io.BytesIO(response.data))
+    names = {name.split("/", 1)[1] for name in archive.namelist()}
+    assert {"report.html", "SHA256SUMS"} <= names
+    assert "report.pdf" not in names

@@ -8,7 +8,11 @@ import stat
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
+from crawler import store
+from crawler.errors import AccountError
+from review.accounts import add_account
 from review.charts import bar_chart, column_chart, network_graph
 from review.export import post_folder
 from review.passwords import (
@@ -126,3 +130,25 @@ def test_secret_key_file_is_created_private_and_reused(tmp_path: Path) -> None:
     first = _secret_key(tmp_path)
     assert stat.S_IMODE((tmp_path / SECRET_FILE).stat().st_mode) == 0o600
     assert _secret_key(tmp_path) == first
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "problem"),
+    [
+        ("rina jahat", "kata-sandi-panjang", "letters, digits"),
+        ("", "kata-sandi-panjang", "letters, digits"),
+        ("rina", "pendek", "at least 10"),
+    ],
+)
+def test_add_account_refuses_bad_names_and_passwords(
+    db: Database, name: str, password: str, problem: str
+) -> None:
+    with pytest.raises(AccountError, match=problem):
+        add_account(db, name, "reviewer", password)
+
+
+def test_add_account_stores_a_hash_that_verifies(db: Database) -> None:
+    add_account(db, "rina", "reviewer", "kata-sandi-panjang")
+    user = store.get_user(db, "rina")
+    assert user["role"] == "reviewer"
+    assert verify_password("kata-sandi-panjang", user["password_hash"])

@@ -86,13 +86,17 @@ def _password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-def make_config(tmp_path: Path, **review: Any) -> Config:
-    return parse_config({"data_dir": str(tmp_path / "data"), "review": review}, {})
+def make_config(tmp_path: Path, browser: str = "", **review: Any) -> Config:
+    raw = {"data_dir": str(tmp_path / "data"), "review": review}
+    if browser:
+        raw["browser"] = {"executable_path": browser}
+    return parse_config(raw, {})
 
 
-def build_desk(tmp_path: Path, **review: Any) -> Desk:
-    """A store with flagged posts, a report, a hostile post, evidence and accounts."""
-    desk = Desk(make_config(tmp_path, **review))
+def build_desk(tmp_path: Path, browser: str = "", **review: Any) -> Desk:
+    """A store with flagged posts, a report, a hostile post, evidence and accounts;
+    ``browser`` replaces the system Chromium (for the case report's PDF)."""
+    desk = Desk(make_config(tmp_path, browser, **review))
     with store.connect(desk.config.db_path) as db:
         _add_source(db)
         for number, (post_id, text, cluster) in enumerate(POSTS):
