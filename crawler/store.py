@@ -985,13 +985,21 @@ def record_login(db: Database, name: str, now: datetime | None = None) -> None:
         db.execute("DELETE FROM login_failures WHERE name = ?", [name])
 
 
+LOGIN_FAILURES_KEPT = timedelta(days=1)
+
+
 def record_login_failure(
     db: Database, name: str, address: str, now: datetime | None = None
 ) -> None:
-    db.execute(
-        "INSERT INTO login_failures (name, address, at) VALUES (?, ?, ?)",
-        [name[:200], address[:100], now_iso(now)],
-    )
+    """Count a failed login; failures older than a day are dropped (they throttle nothing),
+    so that guessing cannot grow the table without end."""
+    when = now or datetime.now(UTC)
+    with db.atomic():
+        db.execute("DELETE FROM login_failures WHERE at < ?", [now_iso(when - LOGIN_FAILURES_KEPT)])
+        db.execute(
+            "INSERT INTO login_failures (name, address, at) VALUES (?, ?, ?)",
+            [name[:200], address[:100], now_iso(when)],
+        )
 
 
 def login_failures(

@@ -79,6 +79,12 @@ def test_login_failures_count_inside_their_window(db: Database) -> None:
     assert store.login_failures(db, since, address="10.0.0.2") == 0
 
 
+def test_failures_older_than_a_day_are_dropped(db: Database) -> None:
+    store.record_login_failure(db, "rina", "10.0.0.1", now=NOW - timedelta(days=2))
+    store.record_login_failure(db, "budi", "10.0.0.2", now=NOW)
+    assert store.count_rows(db, "login_failures") == 1
+
+
 def test_successful_login_clears_the_account_failures(db: Database) -> None:
     store.add_user(db, "rina", "reviewer", "hash")
     store.record_login_failure(db, "rina", "10.0.0.1", now=NOW)
