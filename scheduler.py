@@ -185,7 +185,13 @@ def process(
     classified, flagged = classify_pending(db, config, model=model)
     captured = capture(db, config)
     queued = queue_alerts(db, config.alerts, config.smtp.sender, now=now)
-    report = deliver(db, config.smtp, now=now, ignore_backoff=ignore_backoff)
+    report = deliver(
+        db,
+        config.smtp,
+        now=now,
+        ignore_backoff=ignore_backoff,
+        review_base_url=config.review.base_url,
+    )
     log.info(
         "cycle: %d classified, %d flagged, %d captured, %d queued, %d sent, %d retried, %d failed",
         classified,
@@ -317,7 +323,7 @@ class Service:
     def retry_deliveries(self) -> None:
         try:
             with self._stage_lock, store.connect(self.config.db_path) as db:
-                report = deliver(db, self.config.smtp)
+                report = deliver(db, self.config.smtp, review_base_url=self.config.review.base_url)
             if report.sent or report.retried or report.failed:
                 log.info(
                     "delivery: %d sent, %d retried, %d failed",

@@ -40,7 +40,7 @@ from email.utils import format_datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from jinja2 import FileSystemLoader, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
@@ -88,6 +88,7 @@ def compose_alert(
     now: datetime | None = None,
     linked: Sequence[Mapping[str, Any]] = (),
     max_bytes: int | None = None,
+    review_base_url: str = "",
 ) -> EmailMessage:
     """The alert email for ``post`` (store rows in, message out; see the module docstring).
 
@@ -95,6 +96,8 @@ def compose_alert(
     row's files are read. ``now`` sets the ``Date`` header (default: the current time).
     ``linked`` are other posts sharing a contact (``store.linked_posts``): the network.
     ``max_bytes`` caps the size of the message as sent, by leaving evidence files out.
+    ``review_base_url`` (the ``review.base_url`` setting): the email links to the post's
+    page on the review desk; without it, it prints the ``pantau review mark`` commands.
     """
     files = read_evidence_files(evidence)
     left_out: list[EvidenceFile] = []
@@ -111,6 +114,7 @@ def compose_alert(
             message_id,
             now,
             linked,
+            review_base_url,
         )
         if max_bytes is None or not files or message_size(message) <= max_bytes:
             return message
@@ -136,6 +140,7 @@ def _build(
     message_id: str,
     now: datetime | None,
     linked: Sequence[Mapping[str, Any]],
+    review_base_url: str = "",
 ) -> EmailMessage:
     strings = load_strings(language)
     context = _context(post, verdict, evidence, files, strings, language, message_id)
@@ -146,6 +151,7 @@ def _build(
         context["evidence"]["missing"] = [
             name for name in context["evidence"]["missing"] if name not in names
         ]
+    context["review"]["url"] = review_page(review_base_url, str(post.get("key", "")))
     message = _headers(post, sender, recipients, message_id, context["subject"], now)
     message.set_content(_render("alert.txt", context))
     message.add_alternative(_render("alert.html", context), subtype="html")
@@ -341,7 +347,14 @@ def _linked_row(row: Mapping[str, Any], strings: Mapping[str, Any]) -> dict[str,
     }
 
 
-def _review_commands(key: str) -> dict[str, str]:
+def review_page(base_url: str, key: str) -> str | None:
+    """The post's page on the review desk (``/post/<key>``), or None without a base URL."""
+    if not base_url:
+        return None
+    return safe_link(f"{base_url.rstrip('/')}/post/{quote(key, safe=':/')}")
+
+
+def _review_commands(key: str) -> dict[str, Any]:
     quoted = shlex.quote(key)
     return {
         "confirmed": f"pantau review mark {quoted} confirmed",

@@ -108,9 +108,11 @@ def deliver(
     now: datetime | None = None,
     ignore_backoff: bool = False,
     limit: int = 100,
+    review_base_url: str = "",
 ) -> DeliveryReport:
     """Send up to ``limit`` alerts with due deliveries (all waiting ones with
-    ``ignore_backoff``) and record each recipient's outcome (see the module docstring)."""
+    ``ignore_backoff``) and record each recipient's outcome (see the module docstring).
+    With ``review_base_url`` each email links to its post's page on the review desk."""
     # A live sender finishes within the conversation's deadline: a claim older than that
     # (plus a margin) belongs to a process that died.
     stale = (now or datetime.now(UTC)) - timedelta(seconds=smtp.timeout_seconds) - CLAIM_MARGIN
@@ -120,6 +122,7 @@ def deliver(
     tally = _Tally()
     for alert in store.alerts_due(db, now, ignore_backoff)[:limit]:
         claimed = store.claim_deliveries(db, alert["due"], now)
+        alert["review_base_url"] = review_base_url
         if claimed and not _deliver_one(db, alert, claimed, smtp, now, tally):
             break
     return tally.report()
@@ -212,6 +215,7 @@ def _compose(
         now=now,
         linked=store.linked_posts(db, key),
         max_bytes=smtp.max_message_bytes if attachments else 0,
+        review_base_url=alert.get("review_base_url", ""),
     )
 
 

@@ -50,6 +50,9 @@ SETTINGS: dict[str, str] = {
     "health.listen": "Address for /healthz and /metrics (host:port); empty to serve none.",
     "retention.warc_days": "Days to keep the WARC record of each crawl run; 0 keeps them.",
     "retention.post_days": "Days to keep posts that were never suspicious; 0 keeps them.",
+    "review.base_url": "Address of the review desk as reviewers reach it; alert emails link there.",
+    "review.idle_minutes": "A review-desk session ends after this long without a request.",
+    "review.behind_proxy": "true when a reverse proxy (nginx) sets X-Forwarded-For/-Proto.",
     "sources[].name": "Unique name of a watched source.",
     "sources[].spider": "Spider that crawls it (for example telegram).",
     "sources[].args": "Spider arguments (telegram: channel, max_pages, base_url).",
@@ -149,6 +152,18 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True)
+class ReviewConfig:
+    base_url: str = ""
+    idle_minutes: float = 30.0
+    behind_proxy: bool = False
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Session cookies are sent over TLS only when reviewers reach the desk by https."""
+        return self.base_url.startswith("https://")
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     spider: str
@@ -170,6 +185,7 @@ class Config:
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     service: ServiceConfig = field(default_factory=ServiceConfig)
+    review: ReviewConfig = field(default_factory=ReviewConfig)
 
     @property
     def db_path(self) -> Path:
@@ -219,6 +235,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
             "retention",
             "network",
             "service",
+            "review",
         },
     )
     data_dir = env.get("PANTAU_DATA_DIR") or _str(raw, "data_dir", "pantau-data")
@@ -233,6 +250,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         retention=_retention(_table(raw, "retention")),
         network=_network(_table(raw, "network")),
         service=_service(_table(raw, "service")),
+        review=_review(_table(raw, "review")),
     )
 
 
@@ -405,6 +423,21 @@ def _addresses(
         if not _EMAIL.match(address):
             raise ConfigError(prefix + key, f"not an email address: {address!r}")
     return tuple(values)
+
+
+def _review(raw: Mapping[str, Any]) -> ReviewConfig:
+    _check_keys("review.", raw, set(ReviewConfig.__dataclass_fields__))
+    base_url = _str(raw, "base_url", "", prefix="review.").rstrip("/")
+    if base_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", base_url):
+        raise ConfigError("review.base_url", f"must be an http(s) URL, not {base_url!r}")
+    behind_proxy = raw.get("behind_proxy", False)
+    if not isinstance(behind_proxy, bool):
+        raise ConfigError("review.behind_proxy", "must be true or false")
+    return ReviewConfig(
+        base_url=base_url,
+        idle_minutes=_number(raw, "idle_minutes", 30.0, 1, 24 * 60, prefix="review."),
+        behind_proxy=behind_proxy,
+    )
 
 
 def _sources(raw: Any) -> tuple[Source, ...]:

@@ -4,6 +4,7 @@
     ├── ConfigError        a setting is missing or wrong (carries the key)
     ├── StoreError         the database cannot be opened or migrated
     ├── FencedError        a URL is outside the network fence (carries URL and reason)
+    ├── AccountError       a review-desk account cannot be added or changed (carries the name)
     ├── CaptureError       evidence capture of a URL failed (carries the URL)
     │   └── BundleWriteError   the page was read but its bundle could not be written
     └── DeliveryError      an alert could not be handed to the SMTP server
@@ -52,6 +53,15 @@ class FencedError(PantauError):
         super().__init__(f"refused {url[:200]}: {reason}")
         self.url = url
         self.reason = reason
+
+
+class AccountError(PantauError):
+    """A review-desk account cannot be added or changed (unknown name, duplicate, bad role)."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"user {name!r}: {problem}")
+        self.name = name
+        self.problem = problem
 
 
 class CaptureError(PantauError):

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +26,7 @@ from urllib.parse import quote
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from crawler.errors import StoreError, describe_fault
+from crawler.errors import AccountError, StoreError, describe_fault
 
 migrations = Migrations("pantau")
 
@@ -35,7 +36,11 @@ ALERT_SENDING = "sending"
 ALERT_SENT = "sent"
 ALERT_FAILED = "failed"
 ALERT_UNCERTAIN = "uncertain"
-REVIEW_DECISIONS = ("confirmed", "false_positive")
+REVIEW_DECISIONS = ("confirmed", "false_positive", "needs_follow_up")
+# Decisions that say what a post is; "needs_follow_up" says only that it is not settled.
+TRAINING_DECISIONS = ("confirmed", "false_positive")
+ROLES = ("admin", "reviewer", "viewer")
+USER_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 MAX_CAPTURE_ATTEMPTS = 3
 EVIDENCE_OK = "ok"
 EVIDENCE_FAILED = "failed"
@@ -199,6 +204,33 @@ def m004_fence_evidence_given_up(db: Database) -> None:
         "UPDATE evidence SET status = 'given_up' WHERE status = 'failed' AND attempts >= ?",
         [MAX_CAPTURE_ATTEMPTS],
     )
+
+
+@migrations()
+def m005_review_desk(db: Database) -> None:
+    """The review desk: accounts, the audit log, failed logins (throttling) and a full-text
+    index of posts kept in sync by triggers."""
+    db.executescript(
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+            password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,
+            session_version INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL,
+            last_login_at TEXT
+        );
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY, at TEXT NOT NULL, user TEXT, action TEXT NOT NULL,
+            target TEXT, detail TEXT, address TEXT
+        );
+        CREATE INDEX audit_at ON audit (at);
+        CREATE TABLE login_failures (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, address TEXT NOT NULL, at TEXT NOT NULL
+        );
+        CREATE INDEX login_failures_name ON login_failures (name, at);
+        CREATE INDEX login_failures_address ON login_failures (address, at);
+        """
+    )
+    db["posts"].enable_fts(["text", "author"], fts_version="FTS5", create_triggers=True)
 
 
 def open_store(path: str | Path) -> Database:
@@ -602,10 +634,13 @@ def get_verdict(db: Database, key: str) -> dict[str, Any] | None:
 
 # A post counts as a false positive when its latest review says so, or when a repost of
 # it (same cluster) was marked false positive: a reviewer decides once per template.
+# The inner posts table has its own alias: with a bare "posts" there, a {col} of
+# "posts.key" would name the inner table and every post would take the first post's cluster.
 _FALSE_POSITIVE = (
     "EXISTS (SELECT 1 FROM posts fp_post JOIN reviews r ON r.post_key = fp_post.key "
     "WHERE (fp_post.key = {col} OR fp_post.cluster_id = "
-    "(SELECT cluster_id FROM posts WHERE key = {col})) AND r.decision = 'false_positive' "
+    "(SELECT fp_self.cluster_id FROM posts fp_self WHERE fp_self.key = {col})) "
+    "AND r.decision = 'false_positive' "
     "AND r.id = (SELECT max(id) FROM reviews WHERE post_key = fp_post.key))"
 )
 
@@ -1011,11 +1046,13 @@ def add_review(
 
 
 def reviewed_posts(db: Database) -> list[dict[str, Any]]:
-    """Posts with their latest review decision and their posters' OCR text (training)."""
+    """Posts whose latest review decides what they are (confirmed or false positive), with
+    that decision and their posters' OCR text (training). Posts left at "needs follow-up"
+    are not settled, so they teach nothing."""
     rows = db.query(
         "SELECT posts.key, posts.text, posts.images, r.decision FROM posts JOIN reviews r "
         "ON r.post_key = posts.key WHERE r.id = (SELECT max(id) FROM reviews WHERE post_key = "
-        "posts.key) ORDER BY r.id"
+        "posts.key) AND r.decision IN ('confirmed', 'false_positive') ORDER BY r.id"
     )
     return [{**row, "images_text": images_text(db, json.loads(row["images"]))} for row in rows]
 
@@ -1216,3 +1253,422 @@ def move_evidence_paths(db: Database, old_root: str, new_root: str) -> int:
         [new_root.rstrip("/") + "/", len(prefix) + 1, len(prefix), prefix],
     )
     return cursor.rowcount
+
+
+# Review desk: accounts, audit, login throttling ---------------------------------------
+
+
+def add_user(
+    db: Database, name: str, role: str, password_hash: str, now: datetime | None = None
+) -> int:
+    """Add an account; ``AccountError`` when the name is taken or the role unknown."""
+    if role not in ROLES:
+        raise AccountError(name, f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    try:
+        cursor = db.execute(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+            [name, role, password_hash, now_iso(now)],
+        )
+    except sqlite3.IntegrityError:
+        raise AccountError(name, "already exists") from None
+    return int(cursor.lastrowid or 0)
+
+
+def get_user(db: Database, name: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM users WHERE name = ?", [name]))
+    return rows[0] if rows else None
+
+
+def get_user_by_id(db: Database, user_id: int) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM users WHERE id = ?", [user_id]))
+    return rows[0] if rows else None
+
+
+def list_users(db: Database) -> list[dict[str, Any]]:
+    return list(
+        db.query(
+            "SELECT id, name, role, disabled, created_at, last_login_at FROM users ORDER BY name"
+        )
+    )
+
+
+def _update_user(db: Database, name: str, assignments: str, params: list[Any]) -> None:
+    # Any change to an account ends its open sessions: they carry the session_version.
+    cursor = db.execute(
+        f"UPDATE users SET {assignments}, session_version = session_version + 1 WHERE name = ?",
+        [*params, name],
+    )
+    if cursor.rowcount != 1:
+        raise AccountError(name, "no such user")
+
+
+def set_user_disabled(db: Database, name: str, disabled: bool = True) -> None:
+    """Disable (or re-enable) an account; its open sessions end at once."""
+    _update_user(db, name, "disabled = ?", [int(disabled)])
+
+
+def set_password(db: Database, name: str, password_hash: str) -> None:
+    """Replace an account's password hash; its open sessions end at once."""
+    _update_user(db, name, "password_hash = ?", [password_hash])
+
+
+def end_sessions(db: Database, name: str) -> None:
+    """End every open session of the account (logout: a copied cookie is worth nothing)."""
+    db.execute("UPDATE users SET session_version = session_version + 1 WHERE name = ?", [name])
+
+
+def record_login(db: Database, name: str, now: datetime | None = None) -> None:
+    """A successful login: remember when, and forget the account's failed attempts."""
+    with db.atomic():
+        db.execute("UPDATE users SET last_login_at = ? WHERE name = ?", [now_iso(now), name])
+        db.execute("DELETE FROM login_failures WHERE name = ?", [name])
+
+
+LOGIN_FAILURES_KEPT = timedelta(days=1)
+
+
+def record_login_failure(
+    db: Database, name: str, address: str, now: datetime | None = None
+) -> None:
+    """Count a failed login; failures older than a day are dropped (they throttle nothing),
+    so that guessing cannot grow the table without end."""
+    when = now or datetime.now(UTC)
+    with db.atomic():
+        db.execute("DELETE FROM login_failures WHERE at < ?", [now_iso(when - LOGIN_FAILURES_KEPT)])
+        db.execute(
+            "INSERT INTO login_failures (name, address, at) VALUES (?, ?, ?)",
+            [name[:200], address[:100], now_iso(when)],
+        )
+
+
+def login_failures(
+    db: Database, since: datetime, *, name: str | None = None, address: str | None = None
+) -> int:
+    """Failed logins since ``since`` for the account ``name`` or from ``address``."""
+    column, value = ("name", name) if name is not None else ("address", address)
+    row = next(
+        iter(
+            db.query(
+                f"SELECT count(*) AS n FROM login_failures WHERE {column} = ? AND at >= ?",
+                [value, now_iso(since)],
+            )
+        )
+    )
+    return int(row["n"])
+
+
+def add_audit(
+    db: Database,
+    user: str | None,
+    action: str,
+    target: str | None = None,
+    detail: str | None = None,
+    address: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """One line of the audit log: who did what to which post, from where."""
+    db.execute(
+        "INSERT INTO audit (at, user, action, target, detail, address) VALUES (?, ?, ?, ?, ?, ?)",
+        [now_iso(now), user, action, target, detail, address],
+    )
+
+
+def audit_log(db: Database, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    """The audit log, newest first."""
+    return list(db.query("SELECT * FROM audit ORDER BY id DESC LIMIT ? OFFSET ?", [limit, offset]))
+
+
+# Review desk: the queue ----------------------------------------------------------------
+
+QUEUE_STATUSES = ("todo", "unreviewed", "needs_follow_up", "confirmed", "false_positive", "all")
+QUEUE_CAP = 5000
+_LATEST_DECISION = (
+    "(SELECT decision FROM reviews WHERE post_key = posts.key ORDER BY id DESC LIMIT 1)"
+)
+_POSTED = "COALESCE(posts.posted_at, posts.first_seen_at)"
+
+
+def _queue_where(filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """The WHERE clause of the review queue for ``filters`` (see ``review_queue``)."""
+    fp = _FALSE_POSITIVE.format(col="posts.key")
+    clauses, params = ["verdicts.label = ?"], [filters.get("label") or "suspicious"]
+    status = filters.get("status") or "todo"
+    clauses.append(
+        {
+            "todo": f"NOT {fp} AND ({_LATEST_DECISION} IS NULL OR "
+            f"{_LATEST_DECISION} = 'needs_follow_up')",
+            "unreviewed": f"NOT {fp} AND {_LATEST_DECISION} IS NULL",
+            "needs_follow_up": f"NOT {fp} AND {_LATEST_DECISION} = 'needs_follow_up'",
+            "confirmed": f"NOT {fp} AND {_LATEST_DECISION} = 'confirmed'",
+            "false_positive": fp,
+            "all": "1",
+        }.get(status, "0")
+    )
+    for column in ("platform", "source"):
+        if filters.get(column):
+            clauses.append(f"posts.{column} = ?")
+            params.append(filters[column])
+    if filters.get("indicator"):
+        clauses.append(
+            "EXISTS (SELECT 1 FROM json_each(verdicts.indicators) i "
+            "WHERE json_extract(i.value, '$.code') = ?)"
+        )
+        params.append(filters["indicator"])
+    if filters.get("destination"):
+        clauses.append(
+            "EXISTS (SELECT 1 FROM json_each(verdicts.indicators) i WHERE "
+            "json_extract(i.value, '$.code') = 'DEST' AND "
+            "substr(json_extract(i.value, '$.note'), 1, length(?) + 1) = ? || ' ')"
+        )
+        params += [filters["destination"], filters["destination"]]
+    if filters.get("date_from"):
+        clauses.append(f"{_POSTED} >= ?")
+        params.append(str(filters["date_from"]))
+    if filters.get("date_to"):
+        # A bare date includes the whole day.
+        clauses.append(f"{_POSTED} < ?")
+        params.append(str(filters["date_to"]) + "\uffff")
+    if filters.get("search"):
+        words = fts_words(str(filters["search"]))
+        clauses.append(
+            "posts.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)" if words else "0"
+        )
+        params += [words] if words else []
+    return " AND ".join(clauses), params
+
+
+def fts_words(query: str) -> str:
+    """``query`` as an FTS5 query in which every word must appear: each word quoted, so
+    that FTS5 operators and quotes typed by a user are searched as words, never parsed."""
+    return " ".join(f'"{word}"' for word in re.findall(r"\w+", query)[:20])
+
+
+def review_queue(
+    db: Database, filters: Mapping[str, Any], limit: int = 50, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the review queue and the number of posts matching ``filters``.
+
+    ``filters``: ``label`` (``suspicious`` by default; ``report`` for the reports tab),
+    ``status`` (one of ``QUEUE_STATUSES``; ``todo``: not decided or needing follow-up, and
+    not suppressed as a repost of a false positive), ``platform``, ``source``,
+    ``indicator`` (a code), ``destination`` (a country code of a DEST indicator),
+    ``date_from`` / ``date_to`` (ISO dates, on the posting time or else the first sighting),
+    ``search`` (words, all of which must appear: SQLite FTS5 over text and author).
+    Highest score first, then newest.
+    """
+    where, params = _queue_where(filters)
+    base = f"FROM posts JOIN verdicts ON verdicts.post_key = posts.key WHERE {where}"
+    total = int(next(iter(db.query(f"SELECT count(*) AS n {base}", params)))["n"])
+    fp = _FALSE_POSITIVE.format(col="posts.key")
+    rows = db.query(
+        "SELECT posts.key, posts.platform, posts.source, posts.author, posts.url, "
+        "posts.posted_at, posts.first_seen_at, posts.cluster_id, "
+        "substr(posts.text, 1, 200) AS excerpt, verdicts.score, verdicts.label, "
+        f"verdicts.indicators, {_LATEST_DECISION} AS decision, {fp} AS suppressed {base} "
+        f"ORDER BY verdicts.score DESC, {_POSTED} DESC, posts.key LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    return [_decode_verdict_row(row) for row in rows], total
+
+
+def queue_keys(db: Database, filters: Mapping[str, Any], cap: int = QUEUE_CAP) -> list[str]:
+    """Keys of the queue for ``filters`` in queue order (for next/previous), at most ``cap``."""
+    where, params = _queue_where(filters)
+    rows = db.query(
+        "SELECT posts.key FROM posts JOIN verdicts ON verdicts.post_key = posts.key "
+        f"WHERE {where} ORDER BY verdicts.score DESC, {_POSTED} DESC, posts.key LIMIT ?",
+        [*params, cap],
+    )
+    return [row["key"] for row in rows]
+
+
+def _decode_verdict_row(row: dict[str, Any]) -> dict[str, Any]:
+    row["indicators"] = json.loads(row["indicators"])
+    return row
+
+
+def queue_facets(db: Database) -> dict[str, list[str]]:
+    """The values the queue filters offer: platforms, sources, indicator codes and
+    destination country codes seen in verdicts."""
+    codes = db.query(
+        "SELECT DISTINCT json_extract(i.value, '$.code') AS v FROM verdicts, "
+        "json_each(verdicts.indicators) i WHERE verdicts.label != 'not_suspicious' ORDER BY v"
+    )
+    places = db.query(
+        "SELECT DISTINCT substr(n, 1, instr(n || ' ', ' ') - 1) AS v FROM (SELECT "
+        "json_extract(i.value, '$.note') AS n FROM verdicts, json_each(verdicts.indicators) i "
+        "WHERE json_extract(i.value, '$.code') = 'DEST') ORDER BY v"
+    )
+    return {
+        "platform": [
+            r["v"] for r in db.query("SELECT DISTINCT platform AS v FROM posts ORDER BY v")
+        ],
+        "source": [
+            r["v"]
+            for r in db.query(
+                "SELECT DISTINCT source AS v FROM posts WHERE source IS NOT NULL ORDER BY v"
+            )
+        ],
+        "indicator": [r["v"] for r in codes if r["v"]],
+        "destination": [r["v"] for r in places if r["v"]],
+    }
+
+
+# Review desk: one post, its network ------------------------------------------------------
+
+
+def post_reviews(db: Database, key: str) -> list[dict[str, Any]]:
+    """Every decision on ``key``, newest first."""
+    return list(db.query("SELECT * FROM reviews WHERE post_key = ? ORDER BY id DESC", [key]))
+
+
+def is_false_positive(db: Database, key: str) -> bool:
+    """Whether ``key`` or a repost of it (same cluster) was last marked false positive."""
+    fp = _FALSE_POSITIVE.format(col="?")
+    return bool(next(iter(db.query(f"SELECT {fp} AS fp", [key] * fp.count("?"))))["fp"])
+
+
+def post_entities(db: Database, key: str) -> list[dict[str, Any]]:
+    """The contact entities of ``key`` with the number of posts each appears in."""
+    return list(
+        db.query(
+            "SELECT entities.id, entities.kind, entities.value, (SELECT count(*) FROM "
+            "post_entities pe WHERE pe.entity_id = entities.id) AS posts FROM post_entities "
+            "JOIN entities ON entities.id = post_entities.entity_id WHERE post_entities.post_key "
+            "= ? ORDER BY entities.kind, entities.value",
+            [key],
+        )
+    )
+
+
+def cluster_posts(db: Database, key: str) -> list[dict[str, Any]]:
+    """Other posts in the repost cluster of ``key``, with their score and latest decision."""
+    return list(
+        db.query(
+            "SELECT posts.key, posts.url, posts.source, posts.author, posts.first_seen_at, "
+            f"verdicts.score, verdicts.label, {_LATEST_DECISION} AS decision FROM posts "
+            "LEFT JOIN verdicts ON verdicts.post_key = posts.key WHERE posts.cluster_id = "
+            "(SELECT cluster_id FROM posts WHERE key = ?) AND posts.key != ? "
+            "ORDER BY posts.first_seen_at",
+            [key, key],
+        )
+    )
+
+
+def get_entity(db: Database, entity_id: int) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM entities WHERE id = ?", [entity_id]))
+    return rows[0] if rows else None
+
+
+def entity_posts(db: Database, entity_id: int, limit: int = 500) -> list[dict[str, Any]]:
+    """Posts carrying the entity, newest first, with their verdict and latest decision."""
+    return list(
+        db.query(
+            "SELECT posts.key, posts.platform, posts.source, posts.author, posts.url, "
+            "posts.posted_at, posts.first_seen_at, posts.last_seen_at, "
+            "substr(posts.text, 1, 200) AS excerpt, verdicts.score, verdicts.label, "
+            f"{_LATEST_DECISION} AS decision FROM post_entities JOIN posts ON posts.key = "
+            "post_entities.post_key LEFT JOIN verdicts ON verdicts.post_key = posts.key "
+            f"WHERE post_entities.entity_id = ? ORDER BY {_POSTED} DESC LIMIT ?",
+            [entity_id, limit],
+        )
+    )
+
+
+def co_entities(db: Database, entity_id: int, limit: int = 30) -> list[dict[str, Any]]:
+    """Entities that appear in the same posts as ``entity_id``, with how many posts they
+    share, most shared first."""
+    return list(
+        db.query(
+            "SELECT entities.id, entities.kind, entities.value, count(*) AS shared "
+            "FROM post_entities mine JOIN post_entities other ON other.post_key = mine.post_key "
+            "AND other.entity_id != mine.entity_id JOIN entities ON entities.id = other.entity_id "
+            "WHERE mine.entity_id = ? GROUP BY entities.id ORDER BY shared DESC, entities.value "
+            "LIMIT ?",
+            [entity_id, limit],
+        )
+    )
+
+
+def entity_links(db: Database, entity_ids: list[int]) -> list[tuple[int, int, int]]:
+    """``(a, b, posts shared)`` for every pair of ``entity_ids`` seen in a common post."""
+    if not entity_ids:
+        return []
+    marks = ",".join("?" * len(entity_ids))
+    rows = db.query(
+        "SELECT a.entity_id AS a, b.entity_id AS b, count(*) AS n FROM post_entities a "
+        "JOIN post_entities b ON b.post_key = a.post_key AND a.entity_id < b.entity_id "
+        f"WHERE a.entity_id IN ({marks}) AND b.entity_id IN ({marks}) GROUP BY a.entity_id, "
+        "b.entity_id",
+        [*entity_ids, *entity_ids],
+    )
+    return [(row["a"], row["b"], row["n"]) for row in rows]
+
+
+# Review desk: the dashboard -------------------------------------------------------------
+
+
+def flagged_per_day(db: Database, since: datetime) -> list[dict[str, Any]]:
+    """Suspicious posts per day (posting day, else the day first seen) since ``since``."""
+    return list(
+        db.query(
+            f"SELECT substr({_POSTED}, 1, 10) AS day, count(*) AS n FROM posts JOIN verdicts "
+            "ON verdicts.post_key = posts.key WHERE verdicts.label = 'suspicious' AND "
+            f"{_POSTED} >= ? GROUP BY day ORDER BY day",
+            [now_iso(since)[:10]],
+        )
+    )
+
+
+def flagged_by(db: Database, what: str, limit: int = 15) -> list[dict[str, Any]]:
+    """Suspicious posts counted by ``platform``, ``source``, ``indicator`` (code) or
+    ``destination`` (country code of a DEST indicator), most first."""
+    group = {
+        "platform": "SELECT posts.platform AS v, posts.key FROM posts",
+        "source": "SELECT posts.source AS v, posts.key FROM posts",
+        "indicator": "SELECT DISTINCT json_extract(i.value, '$.code') AS v, posts.key FROM posts",
+        "destination": "SELECT DISTINCT substr(json_extract(i.value, '$.note'), 1, "
+        "instr(json_extract(i.value, '$.note') || ' ', ' ') - 1) AS v, posts.key FROM posts",
+    }[what]
+    join = "JOIN verdicts ON verdicts.post_key = posts.key"
+    if what in ("indicator", "destination"):
+        join += ", json_each(verdicts.indicators) i"
+    only = " AND json_extract(i.value, '$.code') = 'DEST'" if what == "destination" else ""
+    return list(
+        db.query(
+            f"SELECT v AS label, count(*) AS n FROM ({group} {join} "
+            f"WHERE verdicts.label = 'suspicious'{only}) GROUP BY v ORDER BY n DESC, v LIMIT ?",
+            [limit],
+        )
+    )
+
+
+def top_contacts(db: Database, limit: int = 10) -> list[dict[str, Any]]:
+    """Phone and WhatsApp numbers in the most suspicious posts."""
+    return list(
+        db.query(
+            "SELECT entities.id, entities.kind, entities.value, count(*) AS n, "
+            "min(posts.first_seen_at) AS first_seen, max(posts.last_seen_at) AS last_seen "
+            "FROM entities JOIN post_entities pe ON pe.entity_id = entities.id "
+            "JOIN posts ON posts.key = pe.post_key JOIN verdicts ON verdicts.post_key = posts.key "
+            "WHERE entities.kind IN ('phone', 'whatsapp') AND verdicts.label = 'suspicious' "
+            "GROUP BY entities.id ORDER BY n DESC, entities.value LIMIT ?",
+            [limit],
+        )
+    )
+
+
+def source_health(db: Database, since: datetime) -> list[dict[str, Any]]:
+    """Each source's last run, its items, and its failed and blocked runs since ``since``."""
+    return list(
+        db.query(
+            "SELECT sources.name, sources.spider, sources.last_run_at, sources.last_status, "
+            "sources.last_error, (SELECT items_scraped FROM runs WHERE runs.source = sources.name "
+            "ORDER BY id DESC LIMIT 1) AS last_items, (SELECT count(*) FROM runs WHERE "
+            "runs.source = sources.name AND status = 'failed' AND started_at >= ?) AS failures, "
+            "(SELECT count(*) FROM runs WHERE runs.source = sources.name AND status = 'blocked' "
+            "AND started_at >= ?) AS blocked, (SELECT count(*) FROM posts WHERE posts.source = "
+            "sources.name) AS posts FROM sources ORDER BY sources.name",
+            [now_iso(since), now_iso(since)],
+        )
+    )

@@ -20,7 +20,16 @@ import click
 
 from classifiers.errors import ClassifierError
 from crawler.errors import FAULTS, ConfigError, PantauError, describe_fault
-from pantau.commands import agencies, backup, classify, evidence, review, service
+from pantau.commands import (
+    agencies,
+    backup,
+    classify,
+    evidence,
+    review,
+    serve,
+    service,
+    user,
+)
 
 log = logging.getLogger("pantau")
 
@@ -74,5 +83,7 @@ for command in (
     review.review,
     backup.backup,
     backup.restore,
+    serve.serve,
+    user.user,
 ):
     main.add_command(command)

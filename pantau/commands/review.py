@@ -57,13 +57,14 @@ def review_list(config_path: str | None, limit: int, label: str) -> None:
 @review.command("mark")
 @config_option
 @click.argument("post_id")
-@click.argument("decision", type=click.Choice(["confirmed", "false-positive"]))
+@click.argument("decision", type=click.Choice(["confirmed", "false-positive", "needs-follow-up"]))
 @click.option("--note", default=None, help="Why (kept with the decision).")
 @click.option("--reviewer", default=None, help="Who decided (default: $USER).")
 def review_mark(
     config_path: str | None, post_id: str, decision: str, note: str | None, reviewer: str | None
 ) -> None:
-    """Mark a post confirmed or false-positive. A false positive is never alerted again.
+    """Mark a post confirmed, false-positive or needs-follow-up. A false positive is never
+    alerted again, nor are reposts of it (same cluster).
 
     POST_ID is the key shown by `review list` (telegram:chan/42) or the bare post id.
 

@@ -122,7 +122,9 @@ def deliver(config_path: str | None, show_list: bool, requeue_id: int | None) ->
             return
         if requeue_id is not None:
             _requeue(db, requeue_id)
-        report = deliver_alerts(db, config.smtp, ignore_backoff=True)
+        report = deliver_alerts(
+            db, config.smtp, ignore_backoff=True, review_base_url=config.review.base_url
+        )
     click.echo(
         f"sent {report.sent}, still queued {report.retried}, failed {report.failed}, "
         f"uncertain {report.uncertain}"

@@ -46,6 +46,7 @@ def compose(
     evidence: dict[str, Any] | None = None,
     language: str = "id",
     max_bytes: int | None = None,
+    review_base_url: str = "",
 ) -> EmailMessage:
     return compose_alert(
         post or sample_post(),
@@ -57,6 +58,7 @@ def compose(
         message_id=MESSAGE_ID,
         now=NOW,
         max_bytes=max_bytes,
+        review_base_url=review_base_url,
     )
 
 
@@ -282,6 +284,20 @@ def test_body_tells_reviewers_how_to_mark_the_post(subtype: str) -> None:
     text = body(compose(), subtype)
     assert "pantau review mark telegram:lokerluar/100 confirmed" in text
     assert "pantau review mark telegram:lokerluar/100 false-positive" in text
+
+
+@pytest.mark.parametrize("subtype", ["plain", "html"])
+def test_body_links_to_the_review_desk_when_it_has_an_address(subtype: str) -> None:
+    text = body(compose(review_base_url="https://pantau.example.go.id/desk"), subtype)
+    assert "https://pantau.example.go.id/desk/post/telegram:lokerluar/100" in text
+    assert "pantau review mark" not in text
+
+
+def test_review_link_quotes_a_hostile_key() -> None:
+    from alerts.compose import review_page
+
+    link = review_page("https://desk.example", 'telegram:x/1"><script>?#')
+    assert link == "https://desk.example/post/telegram:x/1%22%3E%3Cscript%3E%3F%23"
 
 
 def test_changed_manifest_is_flagged_in_the_body(evidence: dict[str, Any]) -> None:

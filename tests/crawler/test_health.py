@@ -164,18 +164,22 @@ def test_healthz_and_metrics(db: Database, tmp_path: Path) -> None:
         store.sync_sources(own, config.sources)
         record_runs(own, ["ok"])
     with serve_health(config, ("127.0.0.1", 0)) as (host, port):
-        body = json.loads(urllib.request.urlopen(f"http://{host}:{port}/healthz").read())
+        with urllib.request.urlopen(f"http://{host}:{port}/healthz") as response:
+            body = json.loads(response.read())
         assert body["status"] == "ok"
         with store.connect(config.db_path) as own:
             record_runs(own, ["failed"] * 3, start=NOW + timedelta(hours=1))
         with pytest.raises(urllib.error.HTTPError) as failed:
             urllib.request.urlopen(f"http://{host}:{port}/healthz")
         assert failed.value.code == 503
-        problems = json.loads(failed.value.read())["problems"]
+        with failed.value:
+            problems = json.loads(failed.value.read())["problems"]
         assert [p["key"] for p in problems] == ["source:loker:failing"]
-        metrics = urllib.request.urlopen(f"http://{host}:{port}/metrics").read().decode()
+        with urllib.request.urlopen(f"http://{host}:{port}/metrics") as response:
+            metrics = response.read().decode()
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(f"http://{host}:{port}/admin")
+        missing.value.close()
     assert 'pantau_health_problems{kind="failing"} 1.0' in metrics
     assert 'pantau_source_last_run_ok{source="loker"} 0.0' in metrics
     assert missing.value.code == 404

@@ -126,6 +126,17 @@ def test_false_positive_is_never_captured_nor_alerted(db: Database) -> None:
     assert store.alerts_due(db, ignore_backoff=True) == []
 
 
+def test_false_positive_silences_its_cluster_and_no_other(db: Database) -> None:
+    first, repost, other = (add_flagged(db, f"chan/{n}") for n in (1, 2, 3))
+    for key, cluster in ((first, "c1"), (repost, "c1"), (other, "c2")):
+        store.set_cluster(db, key, cluster)
+    store.add_review(db, first, "false_positive")
+    # Every stage query, not only the one asked about one post, keeps posts of other clusters.
+    assert [p["key"] for p in store.posts_to_capture(db)] == [other]
+    assert store.is_false_positive(db, repost)
+    assert not store.is_false_positive(db, other)
+
+
 def test_latest_review_counts(db: Database) -> None:
     key = add_flagged(db)
     store.add_review(db, key, "false_positive")
