@@ -6,6 +6,8 @@ Pantau-specific settings, given with ``-s NAME=value`` (``crawler.crawl`` does):
 ``PANTAU_SOURCE``  name of the configured source the items belong to (default: the channel)
 ``PANTAU_WARC_DIR``  folder for one WARC file per run of every HTTP exchange; unset, none
 ``PANTAU_MAX_TEXT_CHARS``  longest post text kept by ``StorePipeline`` (longer is cut)
+``PANTAU_RETRY_MAX_WAIT``  longest wait in seconds before a retry, whatever ``Retry-After`` asks
+``PANTAU_RETRY_BACKOFF``   first backoff in seconds when a 429/5xx has no ``Retry-After``
 """
 
 from __future__ import annotations
@@ -55,10 +57,19 @@ REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 # Next to the downloader, so the WARC holds the bytes as they came over the wire.
-DOWNLOADER_MIDDLEWARES = {"crawler.warc.WarcRecorder": 950}
+# RetryAfterMiddleware takes the built-in RetryMiddleware's place (it waits as the site
+# asks before retrying a 429/5xx); the proxy middleware runs before HttpProxyMiddleware (750).
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    "crawler.middlewares.SpiderProxyMiddleware": 740,
+    "crawler.warc.WarcRecorder": 950,
+}
 EXTENSIONS = {"crawler.extensions.RunRecorder": 500}
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 PANTAU_MAX_TEXT_CHARS = 100_000
+PANTAU_RETRY_MAX_WAIT = 120.0
+PANTAU_RETRY_BACKOFF = 2.0

@@ -1,12 +1,16 @@
 """The contract every Pantau spider keeps, in one base class.
 
 A spider takes ``base_url`` (where the site lives; tests point it at a loopback
-server) and ``max_pages``; it builds ``PostItem`` objects stamped with its platform
-and source; it ends a run it cannot do with ``fail(reason)`` (a ``CloseSpider`` that
-``RunRecorder`` records as a failed run), and a run stopped by a login wall, checkpoint,
-CAPTCHA or rate-limit page with ``blocked(reason, url)`` (recorded as ``blocked``: blocked
-is not empty); and, when the ``PANTAU_DB`` setting names the
-store, it stops paging back once a page holds a post stored by an earlier run.
+server), ``url`` (start from this one page instead of the platform's own arguments),
+``max_pages`` and ``proxy`` (every request of the run goes through it:
+``crawler.middlewares.SpiderProxyMiddleware``); it builds ``PostItem`` objects stamped
+with its platform and source; it ends a run it cannot do with ``fail(reason)`` (a
+``CloseSpider`` that ``RunRecorder`` records as a failed run), and a run stopped by a
+login wall, checkpoint, CAPTCHA or rate-limit page with ``blocked(reason, url)``
+(recorded as ``blocked``: blocked is not empty; a page still answered 429 after the
+retries of ``crawler.middlewares.RetryAfterMiddleware`` ends the run the same way); and,
+when the ``PANTAU_DB`` setting names the store, it stops paging back once a page holds a
+post stored by an earlier run.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import CloseSpider
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import store
@@ -29,6 +34,26 @@ def parse_base_url(value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"base_url must be an http(s) URL, got {value!r}")
     return value.strip().rstrip("/")
+
+
+def parse_start_url(value: str | None) -> str | None:
+    """``-a url=``: None when not given; ValueError unless it is an http(s) URL."""
+    if value is None or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"url must be an http(s) URL, got {value!r}")
+    return value.strip()
+
+
+def parse_proxy(value: str | None) -> str | None:
+    """``-a proxy=``: None when not given; ValueError unless it is an http(s) proxy URL."""
+    if value is None or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("proxy must be an http(s)://[user:password@]host:port URL")
+    return value.strip()
 
 
 def parse_max_pages(value: str | int) -> int:
@@ -49,11 +74,19 @@ class PantauSpider(scrapy.Spider):
     default_base_url: ClassVar[str] = ""
 
     def __init__(
-        self, *args: Any, base_url: str | None = None, max_pages: str | int = 1, **kwargs: Any
+        self,
+        *args: Any,
+        base_url: str | None = None,
+        max_pages: str | int = 1,
+        url: str | None = None,
+        proxy: str | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.base_url = parse_base_url(base_url or self.default_base_url)
         self.max_pages = parse_max_pages(max_pages)
+        self.start_url = parse_start_url(url)
+        self.proxy = parse_proxy(proxy)
 
     def default_source(self) -> str:
         """The source name used when the ``PANTAU_SOURCE`` setting is not given."""
@@ -85,9 +118,12 @@ class PantauSpider(scrapy.Spider):
         raise CloseSpider(reason=message)
 
     def on_fetch_error(self, failure: Failure) -> None:
-        """Errback: a page that cannot be fetched ends the run as failed."""
+        """Errback: a page still answered 429 after the retries ends the run ``blocked``;
+        any other page that cannot be fetched ends it as failed."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "a page"
+        if failure.check(HttpError) and failure.value.response.status == 429:
+            self.blocked("rate limit (HTTP 429)", url)
         self.fail(f"Could not fetch {url}: {failure.getErrorMessage()}")
 
     def seen_before(self, post_ids: list[str]) -> bool:
