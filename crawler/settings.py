@@ -49,6 +49,10 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "id,en;q=0.8",
 }
 
+# A login wall refreshes to /login/: the spider must see the wall page itself, and no
+# page Pantau reads needs a meta refresh followed.
+METAREFRESH_ENABLED = False
+
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19's remote-control HTTP server runs Python in the crawler on request: an

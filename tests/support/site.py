@@ -1,8 +1,9 @@
 """A loopback HTTP server for replica social sites: GET and POST, answers that change from
 one request to the next (a 429 first, then the page), and a log of every request.
 
-``serve_site(routes)`` maps a path (without the query) to a ``Reply`` or a list of them,
-served in turn (the last one repeats); the server records ``Hit(method, path, query, body,
+``serve_site(routes)`` maps a path (without the query) to a ``Reply``, a list of them
+served in turn (the last one repeats), or a function of the ``Hit`` (a GraphQL endpoint
+answering by the cursor in the POST body); the server records ``Hit(method, path, query, body,
 at)`` for each request in ``site.hits``. Nothing here talks to anything but 127.0.0.1.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,7 +38,7 @@ class Site:
     """A running replica server: its base URL and the requests it received."""
 
     base_url: str
-    routes: dict[str, list[Reply]]
+    routes: dict[str, list[Reply] | Callable[[Hit], Reply]]
     hits: list[Hit] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -48,6 +49,8 @@ class Site:
         with self.lock:
             self.hits.append(hit)
             replies = self.routes.get(hit.path)
+            if callable(replies):
+                return replies(hit)
             if not replies:
                 return NOT_FOUND
             return replies.pop(0) if len(replies) > 1 else replies[0]
@@ -55,6 +58,9 @@ class Site:
     def hits_to(self, path: str) -> list[Hit]:
         with self.lock:
             return [hit for hit in self.hits if hit.path == path]
+
+
+Route = Reply | Sequence[Reply] | Callable[[Hit], Reply]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -84,9 +90,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve_site(routes: Mapping[str, Reply | Sequence[Reply]]) -> Iterator[Site]:
+def serve_site(routes: Mapping[str, Route]) -> Iterator[Site]:
     """Serve ``routes`` in a thread on 127.0.0.1; yields the running ``Site``."""
-    table = {path: [r] if isinstance(r, Reply) else list(r) for path, r in routes.items()}
+    table = {path: _replies(route) for path, route in routes.items()}
     server = ThreadingHTTPServer((HOST, 0), _Handler)
     site = Site(f"http://{HOST}:{server.server_address[1]}", table)
     server.RequestHandlerClass = type("Handler", (_Handler,), {"site": site})
@@ -98,6 +104,12 @@ def serve_site(routes: Mapping[str, Reply | Sequence[Reply]]) -> Iterator[Site]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def _replies(route: Route) -> list[Reply] | Callable[[Hit], Reply]:
+    if isinstance(route, Reply):
+        return [route]
+    return route if callable(route) else list(route)
 
 
 def form(hit: Hit) -> dict[str, str]:
