@@ -20,12 +20,15 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import CloseSpider
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import store
 from crawler.extensions import BLOCKED_PREFIX
 from crawler.items import PostItem
+from spiders.embedded import Embedded
+from spiders.walls import Wall, wall_reason
 
 
 def parse_base_url(value: str) -> str:
@@ -116,6 +119,26 @@ class PantauSpider(scrapy.Spider):
         self.logger.error(message)
         self.count("blocked")
         raise CloseSpider(reason=message)
+
+    def page_text(self, response: Response) -> str:
+        """The text of ``response``; a binary answer ends the run as failed."""
+        if not isinstance(response, TextResponse):
+            kind = response.headers.get("Content-Type", b"").decode("latin-1") or "no type"
+            self.fail(f"{response.url} is not a web page or JSON ({kind})")
+        return response.text
+
+    def stop_at_walls(self, url: str, text: str, walls: tuple[Wall, ...]) -> None:
+        """End the run ``blocked`` when the page shows one of ``walls``."""
+        reason = wall_reason(url, text, walls)
+        if reason:
+            self.blocked(reason, url)
+
+    def decoded(self, found: Embedded, url: str) -> Embedded:
+        """``found``, after logging and counting the JSON blocks that could not be read."""
+        if found.errors:
+            self.logger.warning("%d JSON block(s) on %s could not be read", found.errors, url)
+            self.count("json_errors", found.errors)
+        return found
 
     def on_fetch_error(self, failure: Failure) -> None:
         """Errback: a page still answered 429 after the retries ends the run ``blocked``;

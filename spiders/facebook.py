@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import scrapy
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
 from crawler.items import PostItem
 from spiders.base import PantauSpider
@@ -383,9 +383,7 @@ class FacebookSpider(PantauSpider):
     def parse(self, response: Response) -> Iterator[PostItem | scrapy.Request]:
         """Posts of the first page, then the GraphQL request for the next."""
         text = self.page_text(response)
-        reason = wall_reason(response.url, text, FACEBOOK_WALLS)
-        if reason:
-            self.blocked(reason, response.url)
+        self.stop_at_walls(response.url, text, FACEBOOK_WALLS)
         found = self.decoded(page_json(text), response.url)
         query = feed_query(text, self.doc_id)
         yield from self.posts_and_next(found, response.url, query, page=1)
@@ -400,17 +398,6 @@ class FacebookSpider(PantauSpider):
         if reason:
             self.blocked(reason, response.url)
         yield from self.posts_and_next(found, response.url, query, page)
-
-    def page_text(self, response: Response) -> str:
-        if not isinstance(response, TextResponse):
-            self.fail(f"{response.url} is not a web page ({response.headers.get('Content-Type')})")
-        return response.text
-
-    def decoded(self, found: Embedded, url: str) -> Embedded:
-        if found.errors:
-            self.logger.warning("%d JSON block(s) on %s could not be read", found.errors, url)
-            self.count("json_errors", found.errors)
-        return found
 
     def posts_and_next(
         self, found: Embedded, url: str, query: FeedQuery | None, page: int

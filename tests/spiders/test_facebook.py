@@ -233,7 +233,7 @@ def test_a_response_that_is_not_text_fails_the_run() -> None:
     response = scrapy.http.Response(f"{BASE}/groups/x/", body=b"\x89PNG")
     with pytest.raises(CloseSpider) as raised:
         list(spider.parse(response))
-    assert "is not a web page" in raised.value.reason
+    assert "is not a web page or JSON" in raised.value.reason
 
 
 def test_malformed_json_block_is_counted_and_the_rest_read() -> None:
