@@ -10,6 +10,11 @@ spider (which ends a 429 as ``blocked: rate limit``).
 
 ``SpiderProxyMiddleware`` sends the requests of a spider started with ``-a proxy=URL``
 through that proxy (``request.meta["proxy"]``, which Scrapy's ``HttpProxyMiddleware`` uses).
+
+``SessionCookiesMiddleware`` sends the cookies of the source's stored session
+(``PANTAU_SESSION_FILE``, set by the crawl runner when ``pantau session import`` stored one)
+with every request to the cookies' domains, as a browser would, and notes the session's
+last use when the crawl ends. It never logs a cookie value.
 """
 
 from __future__ import annotations
@@ -17,14 +22,20 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Self
+from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_to_future
 from scrapy.utils.response import response_status_message
 from twisted.internet import reactor, task
+
+from crawler import sessions
 
 log = logging.getLogger(__name__)
 
@@ -108,3 +119,51 @@ class SpiderProxyMiddleware:
         proxy = getattr(self.crawler.spider, "proxy", None)
         if proxy and "proxy" not in request.meta:
             request.meta["proxy"] = proxy
+
+
+class SessionCookiesMiddleware:
+    """Adds the stored session's cookies (and X's ``x-csrf-token``) to matching requests."""
+
+    def __init__(self, path: Path, cookies: list[sessions.Cookie]) -> None:
+        self.path = path
+        self.cookies = cookies
+        self.used = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        path = crawler.settings.get("PANTAU_SESSION_FILE")
+        if not path:
+            raise NotConfigured("PANTAU_SESSION_FILE is not set")
+        try:
+            cookies = sessions.load_cookies(Path(path))
+        except sessions.SessionError as exc:
+            log.error("session not used: %s", exc)
+            raise NotConfigured(str(exc)) from None
+        domains = sorted({cookie.domain.lstrip(".") for cookie in cookies})
+        log.info("session loaded: %d cookies for %s", len(cookies), ", ".join(domains))
+        middleware = cls(Path(path), cookies)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def process_request(self, request: Request) -> None:
+        if b"Cookie" in request.headers:
+            return
+        parts = urlsplit(request.url)
+        now = datetime.now(UTC)
+        header = sessions.cookie_header(
+            self.cookies, parts.hostname or "", parts.path or "/", parts.scheme == "https", now
+        )
+        if not header:
+            return
+        request.headers["Cookie"] = header
+        self.used = True
+        csrf = [c.value for c in self.cookies if c.name == "ct0" and f"ct0={c.value}" in header]
+        if csrf:
+            request.headers.setdefault("x-csrf-token", csrf[0])
+
+    def spider_closed(self) -> None:
+        if self.used:
+            try:
+                sessions.mark_used(self.path)
+            except (sessions.SessionError, OSError) as exc:
+                log.warning("could not note the session's use: %s", exc)

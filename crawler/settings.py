@@ -8,6 +8,8 @@ Pantau-specific settings, given with ``-s NAME=value`` (``crawler.crawl`` does):
 ``PANTAU_MAX_TEXT_CHARS``  longest post text kept by ``StorePipeline`` (longer is cut)
 ``PANTAU_RETRY_MAX_WAIT``  longest wait in seconds before a retry, whatever ``Retry-After`` asks
 ``PANTAU_RETRY_BACKOFF``   first backoff in seconds when a 429/5xx has no ``Retry-After``
+``PANTAU_SESSION_FILE``    the source's stored session (``crawler.sessions``); unset, no cookies
+``PANTAU_X_QUERY_IDS``     JSON: X GraphQL operation name -> query id, when X changes them
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
+    "crawler.middlewares.SessionCookiesMiddleware": 700,
     "crawler.middlewares.SpiderProxyMiddleware": 740,
     "crawler.warc.WarcRecorder": 950,
 }

@@ -16,7 +16,7 @@ import click
 
 from classifiers.errors import ClassifierError
 from crawler.errors import ConfigError, PantauError
-from pantau.commands import agencies, backup, classify, evidence, review, service
+from pantau.commands import agencies, backup, classify, evidence, review, service, session
 
 
 class PantauGroup(click.Group):
@@ -60,5 +60,6 @@ for command in (
     review.review,
     backup.backup,
     backup.restore,
+    session.session,
 ):
     main.add_command(command)

@@ -115,6 +115,8 @@ class PantauSpider(scrapy.Spider):
     def blocked(self, reason: str, url: str) -> NoReturn:
         """End the run as ``blocked`` (``reason`` names the wall, e.g. "login wall"); nothing
         from the page that showed it may be stored as a post."""
+        if self.settings.get("PANTAU_SESSION_FILE") and reason in ("login wall", "checkpoint"):
+            reason += " despite the stored session (expired or logged out: import a new one)"
         message = f"{BLOCKED_PREFIX} {reason} at {url}"
         self.logger.error(message)
         self.count("blocked")

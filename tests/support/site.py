@@ -31,6 +31,7 @@ class Hit:
     query: dict[str, list[str]]
     body: bytes
     at: float
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,7 +76,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def answer(self, body: bytes) -> None:
         parts = urlsplit(self.path)
-        hit = Hit(self.command, parts.path, parse_qs(parts.query), body, time.monotonic())
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        hit = Hit(self.command, parts.path, parse_qs(parts.query), body, time.monotonic(), headers)
         reply = self.site.next_reply(hit)
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
