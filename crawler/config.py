@@ -56,6 +56,7 @@ _COMMON_ARGS: dict[str, tuple[str, str]] = {
     "max_pages": (r"[1-9][0-9]{0,3}", "a whole number from 1 to 9999"),
     "base_url": (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL"),
     "proxy": (r"https?://[^\s/]+", "an http(s)://[user:password@]host:port proxy URL"),
+    "browser": (r"true|false", "true or false"),
 }
 _URL_ARG = (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL")
 _WORDS = (r"[^\n]{1,200}", "search words (one line, up to 200 characters)")

@@ -55,6 +55,7 @@ class CrawlRunner:
         cmd += ["-s", f"PANTAU_DB={self.config.db_path}", "-s", f"PANTAU_SOURCE={source.name}"]
         cmd += ["-s", f"PANTAU_WARC_DIR={self.config.data_dir / 'warc'}"]
         cmd += ["-s", f"LOG_LEVEL={self.log_level}"]
+        cmd += ["-s", f"PANTAU_BROWSER={self.config.browser.executable_path}"]
         session = sessions.session_path(self.config.data_dir, source.name)
         if session.is_file():
             cmd += ["-s", f"PANTAU_SESSION_FILE={session}"]

@@ -9,6 +9,7 @@ Pantau-specific settings, given with ``-s NAME=value`` (``crawler.crawl`` does):
 ``PANTAU_RETRY_MAX_WAIT``  longest wait in seconds before a retry, whatever ``Retry-After`` asks
 ``PANTAU_RETRY_BACKOFF``   first backoff in seconds when a 429/5xx has no ``Retry-After``
 ``PANTAU_SESSION_FILE``    the source's stored session (``crawler.sessions``); unset, no cookies
+``PANTAU_BROWSER``         Chromium for ``-a browser=true`` crawls (default: first on PATH)
 ``PANTAU_X_QUERY_IDS``     JSON: X GraphQL operation name -> query id, when X changes them
 """
 
@@ -70,6 +71,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 550,
     "crawler.middlewares.SessionCookiesMiddleware": 700,
     "crawler.middlewares.SpiderProxyMiddleware": 740,
+    "crawler.browser_pages.BrowserPagesMiddleware": 745,
     "crawler.warc.WarcRecorder": 950,
 }
 EXTENSIONS = {"crawler.extensions.RunRecorder": 500}

@@ -15,16 +15,19 @@ post stored by an earlier run.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar, NoReturn, Self
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import store
+from crawler.browser_pages import browser_settings
+from crawler.config import find_browser
 from crawler.extensions import BLOCKED_PREFIX
 from crawler.items import PostItem
 from spiders.embedded import Embedded
@@ -59,6 +62,18 @@ def parse_proxy(value: str | None) -> str | None:
     return value.strip()
 
 
+def parse_flag(name: str, value: str | bool) -> bool:
+    """``-a NAME=true|false`` (also 1/0, yes/no) as a bool; ValueError otherwise."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no", ""):
+        return False
+    raise ValueError(f"{name} must be true or false, got {value!r}")
+
+
 def parse_max_pages(value: str | int) -> int:
     """``max_pages`` as a positive int; ValueError with the bad value otherwise."""
     try:
@@ -83,13 +98,26 @@ class PantauSpider(scrapy.Spider):
         max_pages: str | int = 1,
         url: str | None = None,
         proxy: str | None = None,
+        browser: str | bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.browser = parse_flag("browser", browser)
         self.base_url = parse_base_url(base_url or self.default_base_url)
         self.max_pages = parse_max_pages(max_pages)
         self.start_url = parse_start_url(url)
         self.proxy = parse_proxy(proxy)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        """The spider; with ``browser=true`` its crawl fetches pages through Chromium
+        (``crawler.browser_pages``), set here because only this crawl needs it."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.browser:
+            executable = crawler.settings.get("PANTAU_BROWSER") or find_browser()
+            for key, value in browser_settings(executable).items():
+                crawler.settings.set(key, value, priority="spider")
+        return spider
 
     def default_source(self) -> str:
         """The source name used when the ``PANTAU_SOURCE`` setting is not given."""

@@ -413,3 +413,38 @@ def test_real_marketplace_search_listings(shared_dir: Path) -> None:
     assert all(p["kind"] == "listing" and p["text"] and p["images"] for p in posts)
     assert posts[0]["post_id"] == "marketplace/1677104469719388"
     assert "$4,500" in posts[0]["text"]
+
+
+# Pages that need a browser ---------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_browser_true_reads_the_page_through_chromium_without_images(tmp_path: Path) -> None:
+    from tests.support.http import Reply
+
+    poster = '<div id="mount_0_0_Ab"><img src="/img/poster.png"></div>'
+    page = group_page(cursor=None).replace('<div id="mount_0_0_Ab"></div>', poster)
+    site_routes = {
+        f"/groups/{GROUP}/": Reply(page.encode("utf-8")),
+        "/img/poster.png": Reply(b"\x89PNG", content_type="image/png"),
+    }
+    with serve_site(site_routes) as running:
+        result, items = crawl(running, tmp_path, group=GROUP, browser="true")
+        paths = [hit.path for hit in running.hits]
+    assert result.returncode == 0, result.stderr
+    assert [i["post_id"] for i in items] == [p.post_id for p in POSTS[:3]]
+    assert paths == [f"/groups/{GROUP}/"]
+    assert "'playwright/page_count/closed': 1" in result.stderr
+    assert "'playwright/request_count/aborted': 1" in result.stderr
+
+
+def test_without_browser_no_chromium_is_started(site: Site, tmp_path: Path) -> None:
+    result, items = crawl(site, tmp_path, group="kosong")
+    assert result.returncode == 0, result.stderr
+    assert "scrapy-playwright" not in result.stderr
+
+
+@pytest.mark.parametrize("value", ["kadang", "2"])
+def test_browser_flag_must_be_true_or_false(value: str) -> None:
+    with pytest.raises(ValueError, match="browser must be true or false"):
+        make_spider(group=GROUP, browser=value)
