@@ -70,16 +70,19 @@ class RunRecorder:
         try:
             status = run_status(reason)
             warc = self.stats.get_value(WARC_PATH_STAT)
-            store.finish_run(self.db, self.run_id, status, reason, self.counts(), warc_path=warc)
+            counts = self.counts(spider.name)
+            store.finish_run(self.db, self.run_id, status, reason, counts, warc_path=warc)
             log.info("run %d ended %s (%s)", self.run_id, status, reason)
         finally:
             self.db.close()
             self.db = None
 
-    def counts(self) -> dict[str, int]:
-        """Items scraped and new (from ``StorePipeline``) and errors logged."""
+    def counts(self, spider_name: str) -> dict[str, int]:
+        """Items scraped and new (from ``StorePipeline``), errors logged, and the pages the
+        spider read (its ``<spider>/pages`` statistic)."""
         return {
             "scraped": int(self.stats.get_value(SCRAPED_STAT, 0)),
             "new": int(self.stats.get_value(NEW_STAT, 0)),
             "errors": int(self.stats.get_value("log_count/ERROR", 0)),
+            "pages": int(self.stats.get_value(f"{spider_name}/pages", 0)),
         }

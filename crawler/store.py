@@ -144,6 +144,12 @@ def m004_health(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_social_run_pages(db: Database) -> None:
+    """How many pages each run read (a run record holds pages, items, new items, errors)."""
+    db.execute("ALTER TABLE runs ADD COLUMN pages INTEGER NOT NULL DEFAULT 0")
+
+
 def open_store(path: str | Path) -> Database:
     """Open (creating if needed) the database at ``path``, in WAL mode, migrated."""
     path = Path(path)
@@ -204,13 +210,14 @@ def finish_run(
     now: datetime | None = None,
     warc_path: str | None = None,
 ) -> None:
-    """Close a run with its status (``ok``, ``blocked`` or ``failed``), reason, item counts and the
-    WARC file that recorded it."""
+    """Close a run with its status (``ok``, ``blocked`` or ``failed``), reason, counts
+    (``scraped``, ``new``, ``errors``, ``pages``) and the WARC file that recorded it."""
     finished = now_iso(now)
     with db.atomic():
         db.execute(
             "UPDATE runs SET finished_at = ?, status = ?, reason = ?, items_scraped = ?, "
-            "items_new = ?, errors = ?, warc_path = COALESCE(?, warc_path) WHERE id = ?",
+            "items_new = ?, errors = ?, pages = ?, warc_path = COALESCE(?, warc_path) "
+            "WHERE id = ?",
             [
                 finished,
                 status,
@@ -218,6 +225,7 @@ def finish_run(
                 counts.get("scraped", 0),
                 counts.get("new", 0),
                 counts.get("errors", 0),
+                counts.get("pages", 0),
                 warc_path,
                 run_id,
             ],

@@ -92,7 +92,7 @@ FACEBOOK_WALLS: tuple[Wall, ...] = (
     ),
 )
 # GraphQL error codes: 1357001 "log in to continue", 1675004 "rate limit exceeded".
-_GRAPHQL_WALLS = {1357001: "login wall", 1675004: "rate limit", 1357004: "checkpoint"}
+_GRAPHQL_WALLS = {1357001: "login wall", 1675004: "rate limit"}
 
 
 @dataclass(frozen=True)

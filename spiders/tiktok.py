@@ -45,8 +45,6 @@ TIKTOK_WALLS: tuple[Wall, ...] = (
         texts=("video currently unavailable", "couldn't find this account", "video tidak tersedia"),
     ),
 )
-# statusCode of API answers: 10000 captcha, 10101/10201 login needed, 10202-10222 not found
-_STATUS_WALLS = {10000: "CAPTCHA", 10101: "login wall", 10201: "login wall"}
 
 
 # Parsing: pure functions over decoded JSON ----------------------------------------------
@@ -144,12 +142,16 @@ def challenge_id(trees: list[Any]) -> str | None:
 
 
 def status_wall(trees: list[Any]) -> str | None:
-    """The wall an API answer's ``statusCode``/``status_code`` names, or None."""
+    """A refusal: an answer with a non-zero ``statusCode``/``status_code`` and no items
+    (TikTok's codes for "log in", "captcha" and "private" are not documented, so the
+    reason quotes the code), or None."""
+    if items(trees):
+        return None
     for tree in trees:
         if isinstance(tree, dict):
             code = as_int(tree.get("statusCode", tree.get("status_code")))
-            if code in _STATUS_WALLS:
-                return _STATUS_WALLS[code]
+            if code:
+                return f"refusal (statusCode {code})"
     return None
 
 

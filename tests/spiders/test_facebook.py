@@ -263,8 +263,11 @@ def test_graphql_error_answer_ends_the_run_blocked() -> None:
 
 
 def test_crawl_pages_through_graphql_up_to_max_pages(site: Site, tmp_path: Path) -> None:
-    result, items = crawl(site, tmp_path, group=GROUP, max_pages=3)
+    db_path = tmp_path / "pantau.db"
+    result, items = crawl(site, tmp_path, group=GROUP, max_pages=3, settings={"PANTAU_DB": db_path})
     assert result.returncode == 0, result.stderr
+    run_row = last_run(db_path)
+    assert (run_row["pages"], run_row["items_scraped"], run_row["items_new"]) == (2, 6, 6)
     assert [i["post_id"] for i in items] == [p.post_id for p in POSTS]
     posts = site.hits_to("/api/graphql/")
     assert [json.loads(form(h)["variables"])["cursor"] for h in posts] == ["cur3"]
@@ -279,7 +282,7 @@ def test_crawl_stops_at_posts_stored_earlier(site: Site, tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert len(items) == 3
     assert site.hits_to("/api/graphql/") == []
-    assert last_run(db_path)["status"] == "ok"
+    assert (last_run(db_path)["status"], last_run(db_path)["pages"]) == ("ok", 1)
 
 
 def test_done_check_login_wall_ends_blocked_and_stores_nothing(site: Site, tmp_path: Path) -> None:

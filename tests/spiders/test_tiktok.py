@@ -13,7 +13,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler import store
 from spiders.embedded import page_json
-from spiders.tiktok import TikTokSpider, item_fields, items, next_cursor, sec_uid
+from spiders.tiktok import TikTokSpider, item_fields, items, next_cursor, sec_uid, status_wall
 from tests.support.replica import read_jsonl, run_spider
 from tests.support.site import serve_site
 from tests.support.tiktok_site import (
@@ -77,6 +77,18 @@ def test_captcha_page_ends_the_run_blocked() -> None:
     with pytest.raises(CloseSpider) as raised:
         list(spider.parse(response))
     assert raised.value.reason == f"blocked: CAPTCHA at {BASE}/@dicek"
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ({"statusCode": 10201}, "refusal (statusCode 10201)"),
+        ({"statusCode": 0, "itemList": []}, None),
+        ({"status_code": 0, "data": []}, None),
+    ],
+)
+def test_status_wall(answer: dict[str, Any], expected: str | None) -> None:
+    assert status_wall([answer]) == expected
 
 
 @pytest.mark.parametrize(
