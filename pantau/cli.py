@@ -61,5 +61,6 @@ for command in (
     backup.backup,
     backup.restore,
     session.session,
+    session.login,
 ):
     main.add_command(command)

@@ -198,3 +198,29 @@ def test_crawl_command_passes_the_session_only_when_one_is_stored(tmp_path: Path
     sessions.import_session(config.data_dir, "fb-loker", cookies)
     expected = f"PANTAU_SESSION_FILE={sessions.session_path(config.data_dir, 'fb-loker')}"
     assert expected in runner.command(config.sources[0])
+
+
+@pytest.mark.parametrize(
+    ("spider", "args", "expected"),
+    [
+        ("facebook", {"group": "a"}, "https://www.facebook.com/login/"),
+        ("x", {"profile": "a"}, "https://x.com/i/flow/login"),
+        (
+            "instagram",
+            {"profile": "a", "base_url": "http://127.0.0.1:9"},
+            "http://127.0.0.1:9/accounts/login/",
+        ),
+    ],
+)
+def test_login_page_of_each_platform(spider: str, args: dict[str, str], expected: str) -> None:
+    from crawler.config import Source
+    from pantau.commands.session import login_page
+
+    assert login_page(Source(name="s", spider=spider, args=args)) == expected
+
+
+def test_login_without_a_display_says_what_to_do(tmp_path: Path) -> None:
+    args = ["login", "fb-loker", "--config", str(config_file(tmp_path))]
+    result = CliRunner(env={"DISPLAY": None, "WAYLAND_DISPLAY": None}).invoke(main, args)
+    assert result.exit_code == 2
+    assert "no display for a visible browser; use `pantau session import`" in result.output
