@@ -451,3 +451,20 @@ def test_without_browser_no_chromium_is_started(site: Site, tmp_path: Path) -> N
 def test_browser_flag_must_be_true_or_false(value: str) -> None:
     with pytest.raises(ValueError, match="browser must be true or false"):
         make_spider(group=GROUP, browser=value)
+
+
+@pytest.mark.shared
+def test_done_check_on_the_real_login_wall_file(shared_dir: Path, tmp_path: Path) -> None:
+    """The captured login wall itself, served from ../shared on loopback (not copied)."""
+    from tests.support.http import Reply
+
+    wall = (shared_dir / "fixtures" / REAL / "pender_www_facebook_login_wall.html").read_bytes()
+    db_path = tmp_path / "pantau.db"
+    with serve_site({"/ironmaiden/": Reply(wall)}) as running:
+        url = running.url("/ironmaiden/")
+        result, items = crawl(running, tmp_path, url=url, settings={"PANTAU_DB": db_path})
+    assert result.returncode == 0, result.stderr
+    run_row = last_run(db_path)
+    assert (run_row["status"], run_row["reason"]) == ("blocked", f"blocked: login wall at {url}")
+    assert items == []
+    assert store.count_rows(store.open_store(db_path), "posts") == 0
