@@ -54,24 +54,66 @@ SETTINGS: dict[str, str] = {
     "review.idle_minutes": "A review-desk session ends after this long without a request.",
     "review.behind_proxy": "true when a reverse proxy (nginx) sets X-Forwarded-For/-Proto.",
     "sources[].name": "Unique name of a watched source.",
-    "sources[].spider": "Spider that crawls it (for example telegram).",
-    "sources[].args": "Spider arguments (telegram: channel, max_pages, base_url).",
+    "sources[].spider": "Spider that crawls it: telegram, facebook, instagram, tiktok or x.",
+    "sources[].args": "Spider arguments (see the README's table of spider arguments).",
     "sources[].interval_minutes": "How often it is crawled.",
     "sources[].jitter_seconds": "Random delay added to each run, so crawls do not line up.",
     "sources[].enabled": "false to keep a source configured but idle.",
 }
 
-SPIDERS = ("telegram",)
+SPIDERS = ("telegram", "facebook", "instagram", "tiktok", "x")
+_COMMON_ARGS: dict[str, tuple[str, str]] = {
+    "max_pages": (r"[1-9][0-9]{0,3}", "a whole number from 1 to 9999"),
+    "base_url": (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL"),
+    "proxy": (r"https?://[^\s/]+", "an http(s)://[user:password@]host:port proxy URL"),
+    "browser": (r"true|false", "true or false"),
+}
+_URL_ARG = (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL")
+_WORDS = (r"[^\n]{1,200}", "search words (one line, up to 200 characters)")
 # Spider arguments checked at start, so a typo stops the program instead of failing a crawl
 # hours later: argument -> (pattern, what it must be).
 SPIDER_ARGS: dict[str, dict[str, tuple[str, str]]] = {
     "telegram": {
         "channel": (r"[A-Za-z0-9_]{1,64}", "a public channel name (letters, digits, _)"),
-        "max_pages": (r"[1-9][0-9]{0,3}", "a whole number from 1 to 9999"),
-        "base_url": (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL"),
+        **_COMMON_ARGS,
+    },
+    "facebook": {
+        "group": (r"[A-Za-z0-9_.\-]{1,100}", "a group's id or name from its URL"),
+        "page": (r"[A-Za-z0-9_.\-]{1,100}", "a page's name or id from its URL"),
+        "q": _WORDS,
+        "location": (r"[A-Za-z0-9_.\-]{1,100}", "a Marketplace city name from its URL"),
+        "doc_id": (r"[0-9]{1,30}", "a GraphQL query id (digits)"),
+        "url": _URL_ARG,
+        **_COMMON_ARGS,
+    },
+    "instagram": {
+        "profile": (r"@?[A-Za-z0-9_.]{1,30}", "an Instagram user name"),
+        "hashtag": (r"#?[A-Za-z0-9_.]{1,64}", "a hashtag (letters, digits, _)"),
+        "url": _URL_ARG,
+        **_COMMON_ARGS,
+    },
+    "tiktok": {
+        "profile": (r"@?[A-Za-z0-9_.]{1,64}", "a TikTok user name"),
+        "hashtag": (r"#?[A-Za-z0-9_.]{1,64}", "a hashtag (letters, digits, _)"),
+        "q": _WORDS,
+        "url": _URL_ARG,
+        **_COMMON_ARGS,
+    },
+    "x": {
+        "profile": (r"@?[A-Za-z0-9_]{1,15}", "an X handle (letters, digits, _)"),
+        "q": _WORDS,
+        "url": _URL_ARG,
+        **_COMMON_ARGS,
     },
 }
 REQUIRED_ARGS = {"telegram": ("channel",)}
+# Spiders that take exactly one of these arguments (what to watch).
+ONE_OF_ARGS = {
+    "facebook": ("group", "page", "q", "url"),
+    "instagram": ("profile", "hashtag", "url"),
+    "tiktok": ("profile", "hashtag", "q", "url"),
+    "x": ("profile", "q", "url"),
+}
 LANGUAGES = ("id", "en")
 SECURITY = ("none", "starttls", "ssl")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -496,6 +538,11 @@ def _check_spider_args(spider: str, args: Mapping[str, str], prefix: str) -> Non
     for key in REQUIRED_ARGS.get(spider, ()):
         if key not in args:
             raise ConfigError(f"{prefix}args.{key}", f"required by spider {spider!r}")
+    choices = ONE_OF_ARGS.get(spider, ())
+    if choices and len([key for key in choices if key in args]) != 1:
+        raise ConfigError(
+            f"{prefix}args", f"spider {spider!r} takes exactly one of {', '.join(choices)}"
+        )
 
 
 def _check_keys(prefix: str, raw: Mapping[str, Any], allowed: set[str]) -> None:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from crawler import store
+from crawler import sessions, store
 from crawler.config import Config, Source
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,10 @@ class CrawlRunner:
         cmd += ["-s", f"PANTAU_DB={self.config.db_path}", "-s", f"PANTAU_SOURCE={source.name}"]
         cmd += ["-s", f"PANTAU_WARC_DIR={self.config.data_dir / 'warc'}"]
         cmd += ["-s", f"LOG_LEVEL={self.log_level}"]
+        cmd += ["-s", f"PANTAU_BROWSER={self.config.browser.executable_path}"]
+        session = sessions.session_path(self.config.data_dir, source.name)
+        if session.is_file():
+            cmd += ["-s", f"PANTAU_SESSION_FILE={session}"]
         return cmd
 
     def run(self, source: Source) -> CrawlResult:

@@ -80,7 +80,7 @@ class RunRecorder:
         try:
             status, reason = self.outcome(reason)
             warc = self.stats.get_value(WARC_PATH_STAT)
-            counts = self.counts()
+            counts = self.counts(spider.name)
             with self.db.atomic():
                 store.finish_run(self.db, self.run_id, status, reason, counts, warc_path=warc)
                 if status == "ok":
@@ -112,10 +112,12 @@ class RunRecorder:
         if gap:
             log.warning("source %s: %s", self.source, gap)
 
-    def counts(self) -> dict[str, int]:
-        """Items scraped and new (from ``StorePipeline``) and errors logged."""
+    def counts(self, spider_name: str) -> dict[str, int]:
+        """Items scraped and new (from ``StorePipeline``), errors logged, and the pages the
+        spider read (its ``<spider>/pages`` statistic)."""
         return {
             "scraped": int(self.stats.get_value(SCRAPED_STAT, 0)),
             "new": int(self.stats.get_value(NEW_STAT, 0)),
             "errors": int(self.stats.get_value("log_count/ERROR", 0)),
+            "pages": int(self.stats.get_value(f"{spider_name}/pages", 0)),
         }

@@ -1,8 +1,9 @@
 """The item every Pantau spider yields: one post, in the shape ``store.upsert_post`` takes.
 
 The stable fields are the ones of ``crawler.store.POST_FIELDS`` plus ``images``; the
-others (``message_id``, ``views``, ``forwarded_from``, ``channel``) land in the
-stored post's ``extra`` column.
+others (``message_id``, ``views``, ``forwarded_from``, ``channel``; the social spiders'
+``reactions``, ``comments``, ``shares``, ``kind`` and ``extra_text``) land in the stored
+post's ``extra`` column.
 """
 
 from __future__ import annotations
@@ -30,3 +31,11 @@ class PostItem(scrapy.Item):
     channel = scrapy.Field()
     views = scrapy.Field()
     forwarded_from = scrapy.Field()
+    # counts shown with a social post (None where the page does not show them)
+    reactions = scrapy.Field()
+    comments = scrapy.Field()
+    shares = scrapy.Field()
+    # "post", "listing" (Marketplace), "video" (TikTok), "tweet"...
+    kind = scrapy.Field()
+    # text the platform's JSON carries beside the caption (TikTok's on-screen stickers)
+    extra_text = scrapy.Field()

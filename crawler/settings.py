@@ -6,6 +6,11 @@ Pantau-specific settings, given with ``-s NAME=value`` (``crawler.crawl`` does):
 ``PANTAU_SOURCE``  name of the configured source the items belong to (default: the channel)
 ``PANTAU_WARC_DIR``  folder for one WARC file per run of every HTTP exchange; unset, none
 ``PANTAU_MAX_TEXT_CHARS``  longest post text kept by ``StorePipeline`` (longer is cut)
+``PANTAU_RETRY_MAX_WAIT``  longest wait in seconds before a retry, whatever ``Retry-After`` asks
+``PANTAU_RETRY_BACKOFF``   first backoff in seconds when a 429/5xx has no ``Retry-After``
+``PANTAU_SESSION_FILE``    the source's stored session (``crawler.sessions``); unset, no cookies
+``PANTAU_BROWSER``         Chromium for ``-a browser=true`` crawls (default: first on PATH)
+``PANTAU_X_QUERY_IDS``     JSON: X GraphQL operation name -> query id, when X changes them
 """
 
 from __future__ import annotations
@@ -47,6 +52,10 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "id,en;q=0.8",
 }
 
+# A login wall refreshes to /login/: the spider must see the wall page itself, and no
+# page Pantau reads needs a meta refresh followed.
+METAREFRESH_ENABLED = False
+
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19's remote-control HTTP server runs Python in the crawler on request: an
@@ -55,10 +64,21 @@ REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 # Next to the downloader, so the WARC holds the bytes as they came over the wire.
-DOWNLOADER_MIDDLEWARES = {"crawler.warc.WarcRecorder": 950}
+# RetryAfterMiddleware takes the built-in RetryMiddleware's place (it waits as the site
+# asks before retrying a 429/5xx); the proxy middleware runs before HttpProxyMiddleware (750).
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    "crawler.middlewares.SessionCookiesMiddleware": 700,
+    "crawler.middlewares.SpiderProxyMiddleware": 740,
+    "crawler.browser_pages.BrowserPagesMiddleware": 745,
+    "crawler.warc.WarcRecorder": 950,
+}
 EXTENSIONS = {"crawler.extensions.RunRecorder": 500}
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 PANTAU_MAX_TEXT_CHARS = 100_000
+PANTAU_RETRY_MAX_WAIT = 120.0
+PANTAU_RETRY_BACKOFF = 2.0

@@ -233,6 +233,12 @@ def m005_review_desk(db: Database) -> None:
     db["posts"].enable_fts(["text", "author"], fts_version="FTS5", create_triggers=True)
 
 
+@migrations()
+def m005_social_run_pages(db: Database) -> None:
+    """How many pages each run read (a run record holds pages, items, new items, errors)."""
+    db.execute("ALTER TABLE runs ADD COLUMN pages INTEGER NOT NULL DEFAULT 0")
+
+
 def open_store(path: str | Path) -> Database:
     """Open (creating if needed) the database at ``path``, in WAL mode, migrated."""
     path = Path(path)
@@ -318,14 +324,15 @@ def finish_run(
     warc_path: str | None = None,
 ) -> None:
     """Close a run with its status (``ok``, ``blocked``, ``failed`` or ``interrupted``), reason,
-    item counts and the WARC file that recorded it; item counts already recorded are kept when
-    ``counts`` leaves them out."""
+    counts (``scraped``, ``new``, ``errors``, ``pages``) and the WARC file that recorded it;
+    counts already recorded are kept when ``counts`` leaves them out."""
     finished = now_iso(now)
     with db.atomic():
         db.execute(
             "UPDATE runs SET finished_at = ?, status = ?, reason = ?, "
             "items_scraped = COALESCE(?, items_scraped), items_new = COALESCE(?, items_new), "
-            "errors = COALESCE(?, errors), warc_path = COALESCE(?, warc_path) WHERE id = ?",
+            "errors = COALESCE(?, errors), pages = COALESCE(?, pages), "
+            "warc_path = COALESCE(?, warc_path) WHERE id = ?",
             [
                 finished,
                 status,
@@ -333,6 +340,7 @@ def finish_run(
                 counts.get("scraped"),
                 counts.get("new"),
                 counts.get("errors"),
+                counts.get("pages"),
                 warc_path,
                 run_id,
             ],

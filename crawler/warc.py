@@ -29,6 +29,10 @@ from warcio.warcwriter import WARCWriter
 log = logging.getLogger(__name__)
 
 WARC_PATH_STAT = "pantau/warc_path"
+# A session's secrets never go into the record: these headers are written as "[redacted]".
+REDACTED_HEADERS = frozenset(
+    {"cookie", "set-cookie", "authorization", "proxy-authorization", "x-csrf-token"}
+)
 
 
 class WarcRecorder:
@@ -107,11 +111,13 @@ class WarcRecorder:
 
 
 def _header_list(headers: Any) -> list[tuple[str, str]]:
-    return [
-        (key.decode("latin-1"), value.decode("latin-1"))
-        for key, values in headers.items()
-        for value in values
-    ]
+    """Header pairs for the record, with session secrets redacted."""
+    pairs = []
+    for key, values in headers.items():
+        name = key.decode("latin-1")
+        secret = name.lower() in REDACTED_HEADERS
+        pairs += [(name, "[redacted]" if secret else v.decode("latin-1")) for v in values]
+    return pairs
 
 
 def _reason(status: int) -> str:

@@ -28,6 +28,7 @@ from pantau.commands import (
     review,
     serve,
     service,
+    session,
     user,
 )
 
@@ -85,5 +86,7 @@ for command in (
     backup.restore,
     serve.serve,
     user.user,
+    session.session,
+    session.login,
 ):
     main.add_command(command)

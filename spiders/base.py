@@ -1,12 +1,16 @@
 """The contract every Pantau spider keeps, in one base class.
 
 A spider takes ``base_url`` (where the site lives; tests point it at a loopback
-server) and ``max_pages``; it builds ``PostItem`` objects stamped with its platform
-and source; it ends a run it cannot do with ``fail(reason)`` (a ``CloseSpider`` that
-``RunRecorder`` records as a failed run), and a run stopped by a login wall, checkpoint,
-CAPTCHA or rate-limit page with ``blocked(reason, url)`` (recorded as ``blocked``: blocked
-is not empty); and, when the ``PANTAU_DB`` setting names the
-store, it stops paging back once a page reaches the source's **watermark**.
+server), ``url`` (start from this one page instead of the platform's own arguments),
+``max_pages`` and ``proxy`` (every request of the run goes through it:
+``crawler.middlewares.SpiderProxyMiddleware``); it builds ``PostItem`` objects stamped
+with its platform and source; it ends a run it cannot do with ``fail(reason)`` (a
+``CloseSpider`` that ``RunRecorder`` records as a failed run), and a run stopped by a
+login wall, checkpoint, CAPTCHA or rate-limit page with ``blocked(reason, url)``
+(recorded as ``blocked``: blocked is not empty; a page still answered 429 after the
+retries of ``crawler.middlewares.RetryAfterMiddleware`` ends the run the same way); and,
+when the ``PANTAU_DB`` setting names the store, it stops paging back once a page reaches the
+source's **watermark**.
 
 The watermark is how far back the source has been read completely: the newest position
 (``position(item)``: the post time by default, the message id on platforms whose ids
@@ -23,16 +27,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar, NoReturn, Self
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import store
+from crawler.browser_pages import browser_settings
+from crawler.config import find_browser
 from crawler.extensions import BLOCKED_PREFIX, WALK_FLOOR_STAT, WALK_TOP_STAT
 from crawler.items import PostItem
+from spiders.embedded import Embedded
+from spiders.walls import Wall, wall_reason
 
 
 def parse_base_url(value: str) -> str:
@@ -41,6 +52,38 @@ def parse_base_url(value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"base_url must be an http(s) URL, got {value!r}")
     return value.strip().rstrip("/")
+
+
+def parse_start_url(value: str | None) -> str | None:
+    """``-a url=``: None when not given; ValueError unless it is an http(s) URL."""
+    if value is None or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"url must be an http(s) URL, got {value!r}")
+    return value.strip()
+
+
+def parse_proxy(value: str | None) -> str | None:
+    """``-a proxy=``: None when not given; ValueError unless it is an http(s) proxy URL."""
+    if value is None or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("proxy must be an http(s)://[user:password@]host:port URL")
+    return value.strip()
+
+
+def parse_flag(name: str, value: str | bool) -> bool:
+    """``-a NAME=true|false`` (also 1/0, yes/no) as a bool; ValueError otherwise."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no", ""):
+        return False
+    raise ValueError(f"{name} must be true or false, got {value!r}")
 
 
 def parse_max_pages(value: str | int) -> int:
@@ -64,12 +107,33 @@ class PantauSpider(scrapy.Spider):
     default_base_url: ClassVar[str] = ""
 
     def __init__(
-        self, *args: Any, base_url: str | None = None, max_pages: str | int = 1, **kwargs: Any
+        self,
+        *args: Any,
+        base_url: str | None = None,
+        max_pages: str | int = 1,
+        url: str | None = None,
+        proxy: str | None = None,
+        browser: str | bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.browser = parse_flag("browser", browser)
         self.base_url = parse_base_url(base_url or self.default_base_url)
         self.max_pages = parse_max_pages(max_pages)
         self._positions: dict[str, Position] = {}
+        self.start_url = parse_start_url(url)
+        self.proxy = parse_proxy(proxy)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        """The spider; with ``browser=true`` its crawl fetches pages through Chromium
+        (``crawler.browser_pages``), set here because only this crawl needs it."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.browser:
+            executable = crawler.settings.get("PANTAU_BROWSER") or find_browser()
+            for key, value in browser_settings(executable).items():
+                crawler.settings.set(key, value, priority="spider")
+        return spider
 
     def default_source(self) -> str:
         """The source name used when the ``PANTAU_SOURCE`` setting is not given."""
@@ -139,15 +203,40 @@ class PantauSpider(scrapy.Spider):
     def blocked(self, reason: str, url: str) -> NoReturn:
         """End the run as ``blocked`` (``reason`` names the wall, e.g. "login wall"); nothing
         from the page that showed it may be stored as a post."""
+        if self.settings.get("PANTAU_SESSION_FILE") and reason in ("login wall", "checkpoint"):
+            reason += " despite the stored session (expired or logged out: import a new one)"
         message = f"{BLOCKED_PREFIX} {reason} at {url}"
         self.logger.error(message)
         self.count("blocked")
         raise CloseSpider(reason=message)
 
+    def page_text(self, response: Response) -> str:
+        """The text of ``response``; a binary answer ends the run as failed."""
+        if not isinstance(response, TextResponse):
+            kind = response.headers.get("Content-Type", b"").decode("latin-1") or "no type"
+            self.fail(f"{response.url} is not a web page or JSON ({kind})")
+        return response.text
+
+    def stop_at_walls(self, url: str, text: str, walls: tuple[Wall, ...]) -> None:
+        """End the run ``blocked`` when the page shows one of ``walls``."""
+        reason = wall_reason(url, text, walls)
+        if reason:
+            self.blocked(reason, url)
+
+    def decoded(self, found: Embedded, url: str) -> Embedded:
+        """``found``, after logging and counting the JSON blocks that could not be read."""
+        if found.errors:
+            self.logger.warning("%d JSON block(s) on %s could not be read", found.errors, url)
+            self.count("json_errors", found.errors)
+        return found
+
     def on_fetch_error(self, failure: Failure) -> None:
-        """Errback: a page that cannot be fetched ends the run as failed."""
+        """Errback: a page still answered 429 after the retries ends the run ``blocked``;
+        any other page that cannot be fetched ends it as failed."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "a page"
+        if failure.check(HttpError) and failure.value.response.status == 429:
+            self.blocked("rate limit (HTTP 429)", url)
         self.fail(f"Could not fetch {url}: {failure.getErrorMessage()}")
 
     def seen_before(self, post_ids: list[str]) -> bool:

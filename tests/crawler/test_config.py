@@ -76,7 +76,28 @@ def test_config_path_from_environment() -> None:
         ({"smtp": {"sender": "a@x@y.org"}}, {}, "smtp.sender"),
         ({"alerts": {"language": "fr"}}, {}, "alerts.language"),
         ({"browser": {"timeout_seconds": 0}}, {}, "browser.timeout_seconds"),
-        ({"sources": [{"name": "a", "spider": "facebook"}]}, {}, "sources[0].spider"),
+        ({"sources": [{"name": "a", "spider": "myspace"}]}, {}, "sources[0].spider"),
+        ({"sources": [{"name": "a", "spider": "facebook"}]}, {}, "sources[0].args"),
+        (
+            {"sources": [{"name": "a", "spider": "facebook", "args": {"group": "a", "q": "b"}}]},
+            {},
+            "sources[0].args",
+        ),
+        (
+            {"sources": [{"name": "a", "spider": "x", "args": {"profile": "bukan handle!"}}]},
+            {},
+            "sources[0].args.profile",
+        ),
+        (
+            {"sources": [{"name": "a", "spider": "tiktok", "args": {"hashtag": "a", "page": "b"}}]},
+            {},
+            "sources[0].args.page",
+        ),
+        (
+            {"sources": [{**TG, "args": {"channel": "loker", "proxy": "socks5://h:1"}}]},
+            {},
+            "sources[0].args.proxy",
+        ),
         ({"sources": [{"spider": "telegram"}]}, {}, "sources[0].name"),
         (
             {"sources": [{**TG, "interval_minutes": -1}]},
@@ -201,6 +222,22 @@ def test_command_prints_one_line_without_traceback(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "pantau: configuration error: smtp.port: must be a number, not 'lima'"
     ]
+
+
+@pytest.mark.parametrize(
+    ("spider", "args"),
+    [
+        ("facebook", {"group": "lokerluarnegeri", "max_pages": "3"}),
+        ("facebook", {"q": "loker kamboja", "location": "jakarta"}),
+        ("facebook", {"url": "https://www.facebook.com/groups/1/", "proxy": "http://p:3128"}),
+        ("instagram", {"hashtag": "#lokerluarnegeri"}),
+        ("tiktok", {"profile": "@lokerjepang_id"}),
+        ("x", {"q": "loker luar negeri gaji besar"}),
+    ],
+)
+def test_social_spider_sources_are_accepted(spider: str, args: dict[str, str]) -> None:
+    config = parse_config({"sources": [{"name": "a", "spider": spider, "args": args}]}, {})
+    assert config.sources[0].args == args
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:
