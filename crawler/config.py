@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import ConfigError
+from crawler.sites import SiteFileError, parse_site_file
 
 SETTINGS: dict[str, str] = {
     "data_dir": "Folder for the database, evidence bundles and the demo's mail sink.",
@@ -36,24 +37,33 @@ SETTINGS: dict[str, str] = {
     "classifier.ocr": "Read the text of attached images (posters) with Tesseract.",
     "classifier.ocr_languages": "Tesseract languages for posters.",
     "sources[].name": "Unique name of a watched source.",
-    "sources[].spider": "Spider that crawls it (for example telegram).",
-    "sources[].args": "Spider arguments (telegram: channel, max_pages, base_url).",
+    "sources[].spider": "Spider that crawls it: telegram, classifieds, olx, rss, ...",
+    "sources[].args": "Spider arguments (see docs/sources.md for each spider's).",
     "sources[].interval_minutes": "How often it is crawled.",
     "sources[].jitter_seconds": "Random delay added to each run, so crawls do not line up.",
     "sources[].enabled": "false to keep a source configured but idle.",
 }
 
-SPIDERS = ("telegram",)
+SPIDERS = ("telegram", "classifieds")
+_URL = (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL")
+_PAGES = (r"[1-9][0-9]{0,3}", "a whole number from 1 to 9999")
 # Spider arguments checked at start, so a typo stops the program instead of failing a crawl
 # hours later: argument -> (pattern, what it must be).
 SPIDER_ARGS: dict[str, dict[str, tuple[str, str]]] = {
     "telegram": {
         "channel": (r"[A-Za-z0-9_]{1,64}", "a public channel name (letters, digits, _)"),
-        "max_pages": (r"[1-9][0-9]{0,3}", "a whole number from 1 to 9999"),
-        "base_url": (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL"),
+        "max_pages": _PAGES,
+        "base_url": _URL,
+    },
+    "classifieds": {
+        "site": (r".+\.toml", "the path of a site file (.toml)"),
+        "url": _URL,
+        "max_pages": _PAGES,
+        "base_url": _URL,
+        "proxy": _URL,
     },
 }
-REQUIRED_ARGS = {"telegram": ("channel",)}
+REQUIRED_ARGS = {"telegram": ("channel",), "classifieds": ("site",)}
 LANGUAGES = ("id", "en")
 SECURITY = ("none", "starttls", "ssl")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -264,7 +274,7 @@ def _source(raw: Any, index: int) -> Source:
     )
 
 
-def _check_spider_args(spider: str, args: Mapping[str, str], prefix: str) -> None:
+def _check_spider_args(spider: str, args: dict[str, str], prefix: str) -> None:
     known = SPIDER_ARGS[spider]
     for key, value in args.items():
         if key not in known:
@@ -279,6 +289,19 @@ def _check_spider_args(spider: str, args: Mapping[str, str], prefix: str) -> Non
     for key in REQUIRED_ARGS.get(spider, ()):
         if key not in args:
             raise ConfigError(f"{prefix}args.{key}", f"required by spider {spider!r}")
+    if "site" in args:
+        args["site"] = _site_file(args["site"], f"{prefix}args.site")
+
+
+def _site_file(value: str, key: str) -> str:
+    """The site file's absolute path (crawls run in another folder), checked now so that a
+    broken file stops the program at start."""
+    path = Path(value).expanduser().absolute()
+    try:
+        parse_site_file(path)
+    except SiteFileError as exc:
+        raise ConfigError(key, str(exc)) from None
+    return str(path)
 
 
 def _check_keys(prefix: str, raw: Mapping[str, Any], allowed: set[str]) -> None:

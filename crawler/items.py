@@ -1,8 +1,10 @@
 """The item every Pantau spider yields: one post, in the shape ``store.upsert_post`` takes.
 
 The stable fields are the ones of ``crawler.store.POST_FIELDS`` plus ``images``; the
-others (``message_id``, ``views``, ``forwarded_from``, ``channel``) land in the
-stored post's ``extra`` column.
+others land in the stored post's ``extra`` column: Telegram's ``message_id``, ``views``,
+``forwarded_from``, ``channel``; the classifieds' and job boards' ``title``, ``price``,
+``location``, ``site``, and ``extras`` (a dict of platform details, such as a job board's
+company profile, logo and screening questions).
 """
 
 from __future__ import annotations
@@ -30,3 +32,8 @@ class PostItem(scrapy.Item):
     channel = scrapy.Field()
     views = scrapy.Field()
     forwarded_from = scrapy.Field()
+    title = scrapy.Field()
+    price = scrapy.Field()
+    location = scrapy.Field()
+    site = scrapy.Field()
+    extras = scrapy.Field()

@@ -1,6 +1,7 @@
 """Loopback HTTP helpers for tests: serve fixed replies on 127.0.0.1, port 0.
 
-``serve(routes)`` answers each path with its ``Reply`` (404 for unknown paths);
+``serve(routes)`` answers each path with its ``Reply`` (a route with the query string
+first, then the bare path; 404 for unknown paths);
 ``silent_server()`` accepts connections and never answers; ``closed_port_url()`` gives
 a URL where nothing listens. Nothing here talks to anything but 127.0.0.1.
 """
@@ -31,7 +32,9 @@ class _Handler(BaseHTTPRequestHandler):
     routes: Mapping[str, Reply] = {}
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
-        reply = self.routes.get(self.path.split("?", 1)[0], Reply(b"not found", 404))
+        reply = self.routes.get(self.path) or self.routes.get(
+            self.path.split("?", 1)[0], Reply(b"not found", 404)
+        )
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))

@@ -48,5 +48,20 @@ def run_crawl(
     return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
 
 
+def run_spider(
+    spider: str,
+    args: Mapping[str, str],
+    out: Path,
+    settings: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``scrapy crawl SPIDER -a k=v ... -O out`` from the repository root; output captured."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(out)]
+    for key, value in args.items():
+        cmd += ["-a", f"{key}={value}"]
+    for key, value in {**FAST, **(settings or {})}.items():
+        cmd += ["-s", f"{key}={value}"]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=180, check=False)
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
