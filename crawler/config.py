@@ -44,7 +44,7 @@ SETTINGS: dict[str, str] = {
     "sources[].enabled": "false to keep a source configured but idle.",
 }
 
-SPIDERS = ("telegram", "classifieds")
+SPIDERS = ("telegram", "classifieds", "olx")
 _URL = (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL")
 _PAGES = (r"[1-9][0-9]{0,3}", "a whole number from 1 to 9999")
 # Spider arguments checked at start, so a typo stops the program instead of failing a crawl
@@ -62,8 +62,20 @@ SPIDER_ARGS: dict[str, dict[str, tuple[str, str]]] = {
         "base_url": _URL,
         "proxy": _URL,
     },
+    "olx": {
+        "q": (r"[^\n]{1,100}", "a search keyword (at most 100 characters)"),
+        "category": (r"[0-9]{1,12}", "a numeric OLX category id"),
+        "location": (r"[0-9]{1,12}", "a numeric OLX region id"),
+        "via": (r"api|html", "api or html"),
+        "url": _URL,
+        "max_pages": _PAGES,
+        "base_url": _URL,
+        "proxy": _URL,
+    },
 }
 REQUIRED_ARGS = {"telegram": ("channel",), "classifieds": ("site",)}
+# Spiders that need at least one of these arguments.
+ANY_OF_ARGS = {"olx": ("q", "category", "url")}
 LANGUAGES = ("id", "en")
 SECURITY = ("none", "starttls", "ssl")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -289,6 +301,9 @@ def _check_spider_args(spider: str, args: dict[str, str], prefix: str) -> None:
     for key in REQUIRED_ARGS.get(spider, ()):
         if key not in args:
             raise ConfigError(f"{prefix}args.{key}", f"required by spider {spider!r}")
+    wanted = ANY_OF_ARGS.get(spider, ())
+    if wanted and not set(wanted) & set(args):
+        raise ConfigError(f"{prefix}args", f"spider {spider!r} needs one of {', '.join(wanted)}")
     if "site" in args:
         args["site"] = _site_file(args["site"], f"{prefix}args.site")
 
