@@ -44,7 +44,7 @@ SETTINGS: dict[str, str] = {
     "sources[].enabled": "false to keep a source configured but idle.",
 }
 
-SPIDERS = ("telegram", "classifieds", "olx")
+SPIDERS = ("telegram", "classifieds", "olx", "rss")
 _URL = (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL")
 _PAGES = (r"[1-9][0-9]{0,3}", "a whole number from 1 to 9999")
 # Spider arguments checked at start, so a typo stops the program instead of failing a crawl
@@ -72,8 +72,16 @@ SPIDER_ARGS: dict[str, dict[str, tuple[str, str]]] = {
         "base_url": _URL,
         "proxy": _URL,
     },
+    "rss": {
+        "url": _URL,
+        "follow": (r"true|false", "true or false"),
+        "text_css": (r"[^\n]{1,300}", "a CSS selector"),
+        "max_pages": _PAGES,
+        "base_url": _URL,
+        "proxy": _URL,
+    },
 }
-REQUIRED_ARGS = {"telegram": ("channel",), "classifieds": ("site",)}
+REQUIRED_ARGS = {"telegram": ("channel",), "classifieds": ("site",), "rss": ("url",)}
 # Spiders that need at least one of these arguments.
 ANY_OF_ARGS = {"olx": ("q", "category", "url")}
 LANGUAGES = ("id", "en")
