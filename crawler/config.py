@@ -44,7 +44,7 @@ SETTINGS: dict[str, str] = {
     "sources[].enabled": "false to keep a source configured but idle.",
 }
 
-SPIDERS = ("telegram", "classifieds", "olx", "rss")
+SPIDERS = ("telegram", "classifieds", "olx", "rss", "jobstreet", "glints", "kalibrr")
 _URL = (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL")
 _PAGES = (r"[1-9][0-9]{0,3}", "a whole number from 1 to 9999")
 # Spider arguments checked at start, so a typo stops the program instead of failing a crawl
@@ -81,7 +81,21 @@ SPIDER_ARGS: dict[str, dict[str, tuple[str, str]]] = {
         "proxy": _URL,
     },
 }
-REQUIRED_ARGS = {"telegram": ("channel",), "classifieds": ("site",), "rss": ("url",)}
+_JOB_BOARD = {
+    "q": (r"[^\n]{1,100}", "a search keyword (at most 100 characters)"),
+    "max_pages": _PAGES,
+    "base_url": _URL,
+    "proxy": _URL,
+}
+SPIDER_ARGS.update(jobstreet=_JOB_BOARD, glints=_JOB_BOARD, kalibrr=_JOB_BOARD)
+REQUIRED_ARGS = {
+    "telegram": ("channel",),
+    "classifieds": ("site",),
+    "rss": ("url",),
+    "jobstreet": ("q",),
+    "glints": ("q",),
+    "kalibrr": ("q",),
+}
 # Spiders that need at least one of these arguments.
 ANY_OF_ARGS = {"olx": ("q", "category", "url")}
 LANGUAGES = ("id", "en")

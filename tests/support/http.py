@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,13 +28,27 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = ()
 
 
+# A route is a fixed reply, or a function of the request's path and body (for APIs that
+# answer POSTed queries, such as GraphQL).
+Route = Reply | Callable[[str, bytes], Reply]
+MAX_REQUEST_BODY = 1 << 20
+
+
 class _Handler(BaseHTTPRequestHandler):
-    routes: Mapping[str, Reply] = {}
+    routes: Mapping[str, Route] = {}
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
-        reply = self.routes.get(self.path) or self.routes.get(
+        self.answer(b"")
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = min(int(self.headers.get("Content-Length") or 0), MAX_REQUEST_BODY)
+        self.answer(self.rfile.read(length))
+
+    def answer(self, body: bytes) -> None:
+        route = self.routes.get(self.path) or self.routes.get(
             self.path.split("?", 1)[0], Reply(b"not found", 404)
         )
+        reply = route if isinstance(route, Reply) else route(self.path, body)
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
@@ -48,8 +62,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve(routes: Mapping[str, Reply]) -> Iterator[str]:
-    """Serve ``routes`` (path -> reply) in a thread; yields the base URL."""
+def serve(routes: Mapping[str, Route]) -> Iterator[str]:
+    """Serve ``routes`` (path -> reply, or path -> function of path and body) in a thread;
+    yields the base URL."""
     handler = type("Handler", (_Handler,), {"routes": dict(routes)})
     server = ThreadingHTTPServer((HOST, 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
