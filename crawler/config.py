@@ -52,6 +52,7 @@ _PAGES = (r"[1-9][0-9]{0,3}", "a whole number from 1 to 9999")
 SPIDER_ARGS: dict[str, dict[str, tuple[str, str]]] = {
     "telegram": {
         "channel": (r"[A-Za-z0-9_]{1,64}", "a public channel name (letters, digits, _)"),
+        "q": (r"[^\n]{1,100}", "search words (at most 100 characters)"),
         "max_pages": _PAGES,
         "base_url": _URL,
     },

@@ -3,10 +3,13 @@
 No login: the preview is the page Telegram serves to anonymous browsers. Each
 ``div.tgme_widget_message[data-post]`` becomes one ``PostItem``; older pages are
 reached through ``a.tme_messages_more[data-before]`` (``?before=<id>``) up to
-``max_pages``. A name without a public preview (Telegram redirects ``/s/<x>`` to the
-contact page ``/<x>``) ends the run as failed with a sentence saying so.
+``max_pages``. With ``q``, the channel's own search is read instead
+(``t.me/s/<channel>?q=<words>``, same markup, paged the same way). A name without a
+public preview (Telegram redirects ``/s/<x>`` to the contact page ``/<x>``) ends the run
+as failed with a sentence saying so.
 
-    scrapy crawl telegram -a channel=NAME [-a base_url=URL] [-a max_pages=N] -O out.jsonl
+    scrapy crawl telegram -a channel=NAME [-a q=WORDS] [-a base_url=URL] [-a max_pages=N]
+        -O out.jsonl
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 import scrapy
 from lxml.html import HtmlElement
@@ -43,9 +47,12 @@ class TelegramSpider(PantauSpider):
     platform = "telegram"
     default_base_url = "https://t.me"
 
-    def __init__(self, *args: Any, channel: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, channel: str | None = None, q: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.channel = parse_channel(channel)
+        self.query = parse_query(q)
 
     def default_source(self) -> str:
         return self.channel
@@ -54,7 +61,9 @@ class TelegramSpider(PantauSpider):
         yield self.page_request(self.channel, before=None, page=1)
 
     def page_request(self, channel: str, before: int | None, page: int) -> scrapy.Request:
-        url = f"{self.base_url}/s/{channel}" + (f"?before={before}" if before else "")
+        params = {"q": self.query, "before": str(before) if before else None}
+        query = urlencode({k: v for k, v in params.items() if v})
+        url = f"{self.base_url}/s/{channel}" + (f"?{query}" if query else "")
         return scrapy.Request(
             url, callback=self.parse, errback=self.on_fetch_error, cb_kwargs={"page": page}
         )
@@ -121,6 +130,14 @@ def parse_channel(value: str | None) -> str:
     if not _CHANNEL.match(name):
         raise ValueError(f"channel must be a Telegram username like 'durov', got {value!r}")
     return name
+
+
+def parse_query(value: str | None) -> str | None:
+    """The search words of ``-a q=`` (Telegram's in-channel search), or None."""
+    words = " ".join((value or "").split())
+    if len(words) > 100:
+        raise ValueError(f"q must be at most 100 characters, got {len(words)}")
+    return words or None
 
 
 def is_channel_page(response: TextResponse) -> bool:
