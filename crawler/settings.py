@@ -6,6 +6,8 @@ Pantau-specific settings, given with ``-s NAME=value`` (``crawler.crawl`` does):
 ``PANTAU_SOURCE``  name of the configured source the items belong to (default: the channel)
 ``PANTAU_WARC_DIR``  folder for one WARC file per run of every HTTP exchange; unset, none
 ``PANTAU_MAX_TEXT_CHARS``  longest post text kept by ``StorePipeline`` (longer is cut)
+``PANTAU_STORE_BATCH_SIZE``  posts ``StorePipeline`` commits in one transaction (200)
+``PANTAU_STORE_BATCH_SECONDS``  longest a crawled post waits for its commit (5)
 """
 
 from __future__ import annotations
@@ -62,3 +64,5 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 PANTAU_MAX_TEXT_CHARS = 100_000
+PANTAU_STORE_BATCH_SIZE = 200
+PANTAU_STORE_BATCH_SECONDS = 5.0

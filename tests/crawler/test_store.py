@@ -152,3 +152,13 @@ def test_run_outcome_is_recorded_on_its_source(db: Database) -> None:
         "channel has no public preview",
     )
     assert store.get_run(db, run_id)["status"] == "failed"
+
+
+def test_save_posts_stores_a_batch_larger_than_one_query(db: Database) -> None:
+    items = [
+        {"platform": "olx", "source": "s", "post_id": str(n), "url": f"u{n}", "text": "t"}
+        for n in range(600)
+    ]
+    assert store.save_posts(db, items) == 600
+    assert store.save_posts(db, items) == 0
+    assert store.count_rows(db, "posts") == 600
