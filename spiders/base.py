@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import CloseSpider
+from sqlite_utils import Database
 from twisted.python.failure import Failure
 
 from crawler import store
@@ -54,6 +55,7 @@ class PantauSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.base_url = parse_base_url(base_url or self.default_base_url)
         self.max_pages = parse_max_pages(max_pages)
+        self._store: Database | None = None
 
     def default_source(self) -> str:
         """The source name used when the ``PANTAU_SOURCE`` setting is not given."""
@@ -93,13 +95,19 @@ class PantauSpider(scrapy.Spider):
     def seen_before(self, post_ids: list[str]) -> bool:
         """True when ``PANTAU_DB`` is set and one of ``post_ids`` is already stored.
 
-        Without ``PANTAU_DB`` no database is opened and the answer is False.
+        Without ``PANTAU_DB`` no database is opened and the answer is False. The database
+        is opened once per run (opening and migrating it for every page cost more than
+        the query) and closed when the spider closes.
         """
         path = self.settings.get("PANTAU_DB")
         if not path or not post_ids:
             return False
-        db = store.open_store(path)
-        try:
-            return bool(store.stored_post_ids(db, self.platform, post_ids))
-        finally:
-            db.close()
+        if self._store is None:
+            self._store = store.open_store(path)
+        return bool(store.stored_post_ids(self._store, self.platform, post_ids))
+
+    def closed(self, reason: str) -> None:
+        """Scrapy calls this when the spider closes: release the store."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None

@@ -70,18 +70,25 @@ class TelegramSpider(PantauSpider):
 
     def parse(self, response: Response, page: int = 1) -> Iterator[PostItem | scrapy.Request]:
         """Items of one preview page, then the request for the next older page."""
-        if not isinstance(response, TextResponse) or not is_channel_page(response):
+        if not isinstance(response, TextResponse):
             self.fail(no_preview_reason(self.channel, response.url))
-        items = list(self.parse_messages(response))
+        blocks = response.css("div.tgme_widget_message")
+        if not blocks and not is_channel_page(response):
+            self.fail(no_preview_reason(self.channel, response.url))
+        items = list(self.parse_messages(response, blocks))
         self.count("pages")
         yield from items
         next_request = self.next_page(response, items, page)
         if next_request is not None:
             yield next_request
 
-    def parse_messages(self, response: TextResponse) -> Iterator[PostItem]:
+    def parse_messages(
+        self, response: TextResponse, blocks: SelectorList[Selector] | None = None
+    ) -> Iterator[PostItem]:
         """One item per message block; blocks that cannot be read are logged and counted."""
-        for block in response.css("div.tgme_widget_message"):
+        if blocks is None:
+            blocks = response.css("div.tgme_widget_message")
+        for block in blocks:
             try:
                 yield self.parse_message(block, response)
             except MalformedMessage as exc:

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import PreformattedString
 from lxml.html import HtmlElement
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 
 MAX_TEXT_CHARS = 100_000
 # Fragments beyond this are cut before parsing: no job description is that long, and a
@@ -116,11 +118,18 @@ def html_fragment_to_text(html: str | None, max_chars: int = MAX_TEXT_CHARS) -> 
     """
     if not html:
         return ""
+    # Imported here: every crawl process loads every spider module, and only the JSON
+    # spiders need beautifulsoup4 (its import is a quarter of a second).
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(html[:MAX_FRAGMENT_CHARS], "html.parser")
     return tidy("".join(_soup_parts(soup)), max_chars)
 
 
 def _soup_parts(node: Tag) -> Iterator[str]:
+    from bs4 import NavigableString, Tag
+    from bs4.element import PreformattedString
+
     for child in node.children:
         if isinstance(child, PreformattedString):
             continue  # comments, doctype, processing instructions
