@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
@@ -181,7 +183,7 @@ class ClassifiedsSpider(PantauSpider):
         title, body = record.get("title"), record.get("text", "")
         text = body if not title or title in body else f"{title}\n\n{body}".strip()
         return self.build_item(
-            post_id=f"{self.site.name}/{record.get('id') or listing_id(record['url'])}",
+            post_id=self.post_id(record),
             url=record["url"],
             title=title,
             text=text,
@@ -193,6 +195,9 @@ class ClassifiedsSpider(PantauSpider):
             site=self.site.name,
         )
 
+    def post_id(self, record: Mapping[str, Any]) -> str:
+        return f"{self.site.name}/{record.get('id') or listing_id(record['url'])}"
+
     def next_page(
         self, response: TextResponse, records: list[dict[str, Any]], page: int
     ) -> scrapy.Request | None:
@@ -202,7 +207,7 @@ class ClassifiedsSpider(PantauSpider):
         link = next((v.strip() for v in select_values(response, self.site.next_page)), "")
         if not link:
             return None
-        ids = [str(self.item(record)["post_id"]) for record in records]
+        ids = [self.post_id(record) for record in records]
         if self.seen_before(ids):
             self.logger.info("page %d holds listings stored earlier; not paging further", page)
             self.count("stopped_at_stored")
@@ -242,15 +247,25 @@ def select(node: Selector | TextResponse, spec: FieldSpec) -> list[Selector]:
 
 def select_values(node: Selector | TextResponse, spec: FieldSpec) -> list[str]:
     """Strings ``spec`` matches: attribute and text values as they are, elements as their
-    readable text (without the parts ``spec.remove`` names)."""
+    readable text (without the parts ``spec.remove`` names).
+
+    Evaluated with lxml directly (the selector compiled once per run): building parsel
+    objects for every field of every listing made the spider much slower than a bare one.
+    """
+    root = node.selector.root if isinstance(node, TextResponse) else node.root
     values: list[str] = []
-    for found in select(node, spec):
-        root = found.root
-        if isinstance(root, HtmlElement):
-            values.append(element_text(without(root, spec.remove)))
-        elif isinstance(root, str):
-            values.append(root)
+    for found in compiled(spec.query, spec.is_xpath)(root):
+        if isinstance(found, HtmlElement):
+            values.append(element_text(without(found, spec.remove)))
+        elif isinstance(found, str):
+            values.append(found)
     return values
+
+
+@lru_cache(maxsize=512)
+def compiled(query: str, is_xpath: bool) -> XPath:
+    """``query`` as a compiled XPath, CSS translated as parsel translates it."""
+    return XPath(query if is_xpath else _CSS.css_to_xpath(query), smart_strings=False)
 
 
 def without(element: HtmlElement, remove: tuple[str, ...]) -> HtmlElement:

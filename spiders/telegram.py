@@ -22,8 +22,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import scrapy
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from parsel import Selector, SelectorList
+from parsel.csstranslator import HTMLTranslator
 from scrapy.http import Response, TextResponse
 
 from crawler.items import PostItem
@@ -38,6 +40,22 @@ _MEDIA = (
     "i.tgme_widget_message_roundvideo_thumb"
 )
 _BLANK = "\u200b\u200c\u200d\ufeff \n"
+
+
+def _css(query: str) -> XPath:
+    """A CSS selector compiled once to an lxml XPath (as parsel translates it): a message
+    is read with several selectors, and parsel objects for each cost more than the rest of
+    the spider's work together."""
+    return XPath(HTMLTranslator().css_to_xpath(query), smart_strings=False)
+
+
+_VIEWS = _css(".tgme_widget_message_views::text")
+_DATE = _css(".tgme_widget_message_date time::attr(datetime)")
+_ANY_TIME = _css("time[datetime]::attr(datetime)")
+_AUTHORS = (_css(".tgme_widget_message_from_author"), _css(".tgme_widget_message_owner_name"))
+_MEDIA_NODES = _css(_MEDIA)
+_FORWARDED = _css(".tgme_widget_message_forwarded_from_name")
+_TEXTS = _css("div.tgme_widget_message_text")
 
 
 class TelegramSpider(PantauSpider):
@@ -107,7 +125,7 @@ class TelegramSpider(PantauSpider):
             author_url=channel_url,
             text=message_text(block),
             posted_at=message_time(block),
-            views=parse_count(block.css(".tgme_widget_message_views::text").get()),
+            views=parse_count(next(iter(_VIEWS(block.root)), None)),
             images=message_images(block, response),
             forwarded_from=forwarded_from(block, response),
         )
@@ -181,8 +199,7 @@ def parse_count(value: str | None) -> int | None:
 
 def message_time(block: Selector) -> str | None:
     """The post's time as ISO 8601 UTC, from the date link's ``time[datetime]``."""
-    raw = block.css(".tgme_widget_message_date time::attr(datetime)").get()
-    raw = raw or block.css("time[datetime]::attr(datetime)").get()
+    raw = next(iter(_DATE(block.root) or _ANY_TIME(block.root)), None)
     if not raw:
         return None
     try:
@@ -196,10 +213,10 @@ def message_time(block: Selector) -> str | None:
 
 def message_author(block: Selector) -> str | None:
     """The post signature if there is one, else the channel's display name."""
-    for css in (".tgme_widget_message_from_author", ".tgme_widget_message_owner_name"):
-        found = block.css(css)
+    for query in _AUTHORS:
+        found = query(block.root)
         if found:
-            name = clean_lines(inner_text(found[0].root))
+            name = clean_lines(inner_text(found[0]))
             if name:
                 return name
     return None
@@ -208,8 +225,8 @@ def message_author(block: Selector) -> str | None:
 def message_images(block: Selector, response: TextResponse) -> list[str]:
     """Absolute URLs of photos and video thumbnails, in page order, without repeats."""
     urls: list[str] = []
-    for media in outside_replies(block.css(_MEDIA)):
-        match = _BACKGROUND.search(media.attrib.get("style", ""))
+    for media in outside_replies(_MEDIA_NODES(block.root)):
+        match = _BACKGROUND.search(media.get("style", ""))
         if match:
             url = response.urljoin(match.group(1).strip())
             if url not in urls:
@@ -219,12 +236,12 @@ def message_images(block: Selector, response: TextResponse) -> list[str]:
 
 def forwarded_from(block: Selector, response: TextResponse) -> dict[str, str | None] | None:
     """``{"name", "url"}`` of the forwarded message's origin, or None."""
-    found = block.css(".tgme_widget_message_forwarded_from_name")
+    found = _FORWARDED(block.root)
     if not found:
         return None
-    href = found[0].attrib.get("href")
+    href = found[0].get("href")
     return {
-        "name": clean_lines(inner_text(found[0].root)),
+        "name": clean_lines(inner_text(found[0])),
         "url": response.urljoin(clean_href(href)) if href else None,
     }
 
@@ -232,18 +249,18 @@ def forwarded_from(block: Selector, response: TextResponse) -> dict[str, str | N
 def message_text(block: Selector) -> str:
     """The message text with line breaks and link targets; a nested caption once."""
     texts: list[str] = []
-    for node in outside_replies(block.css("div.tgme_widget_message_text")):
-        if _has_class_ancestor(node.root, "tgme_widget_message_text"):
+    for node in outside_replies(_TEXTS(block.root)):
+        if _has_class_ancestor(node, "tgme_widget_message_text"):
             continue
-        text = clean_lines(inner_text(node.root))
+        text = clean_lines(inner_text(node))
         if text and text not in texts:
             texts.append(text)
     return "\n\n".join(texts)
 
 
-def outside_replies(nodes: SelectorList[Selector]) -> list[Selector]:
+def outside_replies(nodes: list[HtmlElement]) -> list[HtmlElement]:
     """``nodes`` that are not part of a quoted reply."""
-    return [n for n in nodes if not _has_class_ancestor(n.root, "tgme_widget_message_reply")]
+    return [n for n in nodes if not _has_class_ancestor(n, "tgme_widget_message_reply")]
 
 
 def _has_class_ancestor(element: HtmlElement, name: str) -> bool:
