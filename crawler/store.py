@@ -267,7 +267,7 @@ def save_posts(
         for row in rows:
             new += row["key"] not in known
             known.add(row["key"])
-            db.execute(_UPSERT_POST, row)
+        db.conn.executemany(_UPSERT_POST, rows)
     return new
 
 
