@@ -176,11 +176,15 @@ def load_config(path: str | Path | None, env: Mapping[str, str]) -> Config:
             raise ConfigError("config", f"file not found: {path}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError("config", f"{path} is not valid TOML: {exc}") from None
-    return parse_config(raw, env)
+    return parse_config(raw, env, Path(path).parent if path is not None else None)
 
 
-def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
-    """Validate a parsed TOML document plus environment overrides into a ``Config``."""
+def parse_config(
+    raw: Mapping[str, Any], env: Mapping[str, str], base_dir: Path | None = None
+) -> Config:
+    """Validate a parsed TOML document plus environment overrides into a ``Config``;
+    relative file names in it (site files) are taken from ``base_dir`` (the folder of the
+    configuration file; default: the current folder)."""
     _check_keys("", raw, {"data_dir", "browser", "smtp", "alerts", "classifier", "sources"})
     data_dir = env.get("PANTAU_DATA_DIR") or _str(raw, "data_dir", "pantau-data")
     return Config(
@@ -189,7 +193,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         smtp=_smtp(_table(raw, "smtp"), env),
         alerts=_alerts(_table(raw, "alerts")),
         classifier=_classifier(_table(raw, "classifier")),
-        sources=_sources(raw.get("sources", [])),
+        sources=_sources(raw.get("sources", []), base_dir or Path.cwd()),
     )
 
 
@@ -270,10 +274,10 @@ def _classifier(raw: Mapping[str, Any]) -> ClassifierConfig:
     )
 
 
-def _sources(raw: Any) -> tuple[Source, ...]:
+def _sources(raw: Any, base_dir: Path) -> tuple[Source, ...]:
     if not isinstance(raw, list):
         raise ConfigError("sources", "must be an array of tables ([[sources]])")
-    sources = tuple(_source(item, index) for index, item in enumerate(raw))
+    sources = tuple(_source(item, index, base_dir) for index, item in enumerate(raw))
     names = [source.name for source in sources]
     for index, name in enumerate(names):
         if name in names[:index]:
@@ -281,7 +285,7 @@ def _sources(raw: Any) -> tuple[Source, ...]:
     return sources
 
 
-def _source(raw: Any, index: int) -> Source:
+def _source(raw: Any, index: int, base_dir: Path) -> Source:
     prefix = f"sources[{index}]."
     if not isinstance(raw, Mapping):
         raise ConfigError(prefix.rstrip("."), "must be a table")
@@ -295,7 +299,7 @@ def _source(raw: Any, index: int) -> Source:
             prefix + "spider", f"unknown spider {spider!r}; known: {', '.join(SPIDERS)}"
         )
     args = {key: str(value) for key, value in _table(raw, "args", prefix=prefix).items()}
-    _check_spider_args(spider, args, prefix)
+    _check_spider_args(spider, args, prefix, base_dir)
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(prefix + "enabled", "must be true or false")
@@ -309,7 +313,7 @@ def _source(raw: Any, index: int) -> Source:
     )
 
 
-def _check_spider_args(spider: str, args: dict[str, str], prefix: str) -> None:
+def _check_spider_args(spider: str, args: dict[str, str], prefix: str, base_dir: Path) -> None:
     known = SPIDER_ARGS[spider]
     for key, value in args.items():
         if key not in known:
@@ -328,13 +332,15 @@ def _check_spider_args(spider: str, args: dict[str, str], prefix: str) -> None:
     if wanted and not set(wanted) & set(args):
         raise ConfigError(f"{prefix}args", f"spider {spider!r} needs one of {', '.join(wanted)}")
     if "site" in args:
-        args["site"] = _site_file(args["site"], f"{prefix}args.site")
+        args["site"] = _site_file(args["site"], f"{prefix}args.site", base_dir)
 
 
-def _site_file(value: str, key: str) -> str:
-    """The site file's absolute path (crawls run in another folder), checked now so that a
-    broken file stops the program at start."""
-    path = Path(value).expanduser().absolute()
+def _site_file(value: str, key: str, base_dir: Path) -> str:
+    """The site file's absolute path (crawls run in another folder; a relative name is
+    taken from ``base_dir``), checked now so that a broken file stops the program at
+    start."""
+    path = Path(value).expanduser()
+    path = (path if path.is_absolute() else base_dir / path).absolute()
     try:
         parse_site_file(path)
     except SiteFileError as exc:

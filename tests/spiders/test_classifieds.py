@@ -13,7 +13,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.config import ConfigError, parse_config
+from crawler.config import ConfigError, load_config, parse_config
 from crawler.items import PostItem
 from crawler.sites import SiteFileError, parse_date, parse_site, parse_site_file
 from spiders.classifieds import ClassifiedsSpider, listing_id
@@ -128,6 +128,16 @@ def source_config(site: str) -> dict[str, Any]:
 def test_a_source_takes_a_site_file_as_an_absolute_path() -> None:
     config = parse_config(source_config(str(SITE.relative_to(REPO))), {})
     assert Path(config.sources[0].args["site"]) == SITE
+
+
+def test_a_relative_site_file_is_taken_from_the_configuration_folder(tmp_path: Path) -> None:
+    (tmp_path / "sites").mkdir()
+    (tmp_path / "sites" / "cl.toml").write_text(SITE.read_text())
+    (tmp_path / "pantau.toml").write_text(
+        '[[sources]]\nname = "cl"\nspider = "classifieds"\nargs = { site = "sites/cl.toml" }\n'
+    )
+    config = load_config(tmp_path / "pantau.toml", {})
+    assert config.sources[0].args["site"] == str(tmp_path / "sites" / "cl.toml")
 
 
 def test_a_broken_site_file_stops_the_configuration(tmp_path: Path) -> None:
