@@ -317,3 +317,21 @@ def test_crawl_of_the_real_craigslist_pages(shared_dir: Path, tmp_path: Path) ->
     assert all(item["title"] and item["text"] and item["url"].startswith(base) for item in items)
     assert all("QR Code" not in item["text"] for item in items)
     assert {item["posted_at"] for item in items} >= {"2023-11-30T01:23:46+00:00"}
+
+
+def test_crawl_drops_a_huge_listing_page_and_keeps_the_listing(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    pages = routes()
+    pages[LISTINGS[1].path] = Reply(b"<html><body>" + b"x" * 200_000 + b"</body></html>")
+    with serve(pages) as base:
+        result = run_spider(
+            "classifieds",
+            {"site": str(SITE), "base_url": base, "max_pages": "2"},
+            out,
+            {"DOWNLOAD_MAXSIZE": "100000"},
+        )
+    assert result.returncode == 0
+    items = {item["title"]: item for item in read_jsonl(out)}
+    assert len(items) == len(LISTINGS)
+    assert items[LISTINGS[1].title]["text"] == LISTINGS[1].title
+    assert "classifieds/details_failed" in result.stderr
