@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
 eval=../shared/eval
-$py bench/crawl_speed.py
+$py bench/crawl_speed.py --rounds 3
 $py bench/classify_cli_speed.py --shared "$eval"
 if [ -d "$eval" ]; then
   $py bench/classify_speed.py --model --lokerid "$eval/lokerid_jobs_2025_dev.csv" \

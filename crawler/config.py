@@ -20,6 +20,7 @@ from typing import Any
 
 from crawler.errors import ConfigError
 from crawler.fence import IPNetwork, parse_allow
+from crawler.sites import SiteFileError, parse_site_file
 
 SETTINGS: dict[str, str] = {
     "data_dir": "Folder for the database, evidence bundles and the demo's mail sink.",
@@ -54,14 +55,27 @@ SETTINGS: dict[str, str] = {
     "review.idle_minutes": "A review-desk session ends after this long without a request.",
     "review.behind_proxy": "true when a reverse proxy (nginx) sets X-Forwarded-For/-Proto.",
     "sources[].name": "Unique name of a watched source.",
-    "sources[].spider": "Spider that crawls it: telegram, facebook, instagram, tiktok or x.",
-    "sources[].args": "Spider arguments (see the README's table of spider arguments).",
+    "sources[].spider": "Spider that crawls it: telegram, facebook, instagram, tiktok, x, "
+    "classifieds, olx, rss, jobstreet, glints or kalibrr.",
+    "sources[].args": "Spider arguments (see the README's table and docs/sources.md).",
     "sources[].interval_minutes": "How often it is crawled.",
     "sources[].jitter_seconds": "Random delay added to each run, so crawls do not line up.",
     "sources[].enabled": "false to keep a source configured but idle.",
 }
 
-SPIDERS = ("telegram", "facebook", "instagram", "tiktok", "x")
+SPIDERS = (
+    "telegram",
+    "facebook",
+    "instagram",
+    "tiktok",
+    "x",
+    "classifieds",
+    "olx",
+    "rss",
+    "jobstreet",
+    "glints",
+    "kalibrr",
+)
 _COMMON_ARGS: dict[str, tuple[str, str]] = {
     "max_pages": (r"[1-9][0-9]{0,3}", "a whole number from 1 to 9999"),
     "base_url": (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL"),
@@ -70,11 +84,15 @@ _COMMON_ARGS: dict[str, tuple[str, str]] = {
 }
 _URL_ARG = (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL")
 _WORDS = (r"[^\n]{1,200}", "search words (one line, up to 200 characters)")
+SPIDERS = ("telegram", "classifieds", "olx", "rss", "jobstreet", "glints", "kalibrr")
+_URL = (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL")
+_PAGES = (r"[1-9][0-9]{0,3}", "a whole number from 1 to 9999")
 # Spider arguments checked at start, so a typo stops the program instead of failing a crawl
 # hours later: argument -> (pattern, what it must be).
 SPIDER_ARGS: dict[str, dict[str, tuple[str, str]]] = {
     "telegram": {
         "channel": (r"[A-Za-z0-9_]{1,64}", "a public channel name (letters, digits, _)"),
+        "q": (r"[^\n]{1,100}", "search words (at most 100 characters)"),
         **_COMMON_ARGS,
     },
     "facebook": {
@@ -105,8 +123,49 @@ SPIDER_ARGS: dict[str, dict[str, tuple[str, str]]] = {
         "url": _URL_ARG,
         **_COMMON_ARGS,
     },
+    "classifieds": {
+        "site": (r".+\.toml", "the path of a site file (.toml)"),
+        "url": _URL,
+        "max_pages": _PAGES,
+        "base_url": _URL,
+        "proxy": _URL,
+    },
+    "olx": {
+        "q": (r"[^\n]{1,100}", "a search keyword (at most 100 characters)"),
+        "category": (r"[0-9]{1,12}", "a numeric OLX category id"),
+        "location": (r"[0-9]{1,12}", "a numeric OLX region id"),
+        "via": (r"api|html", "api or html"),
+        "url": _URL,
+        "max_pages": _PAGES,
+        "base_url": _URL,
+        "proxy": _URL,
+    },
+    "rss": {
+        "url": _URL,
+        "follow": (r"true|false", "true or false"),
+        "text_css": (r"[^\n]{1,300}", "a CSS selector"),
+        "max_pages": _PAGES,
+        "base_url": _URL,
+        "proxy": _URL,
+    },
 }
-REQUIRED_ARGS = {"telegram": ("channel",)}
+_JOB_BOARD = {
+    "q": (r"[^\n]{1,100}", "a search keyword (at most 100 characters)"),
+    "max_pages": _PAGES,
+    "base_url": _URL,
+    "proxy": _URL,
+}
+SPIDER_ARGS.update(jobstreet=_JOB_BOARD, glints=_JOB_BOARD, kalibrr=_JOB_BOARD)
+REQUIRED_ARGS = {
+    "telegram": ("channel",),
+    "classifieds": ("site",),
+    "rss": ("url",),
+    "jobstreet": ("q",),
+    "glints": ("q",),
+    "kalibrr": ("q",),
+}
+# Spiders that need at least one of these arguments.
+ANY_OF_ARGS = {"olx": ("q", "category", "url")}
 # Spiders that take exactly one of these arguments (what to watch).
 ONE_OF_ARGS = {
     "facebook": ("group", "page", "q", "url"),
@@ -258,11 +317,15 @@ def load_config(path: str | Path | None, env: Mapping[str, str]) -> Config:
             raise ConfigError("config", f"cannot read {path}: {exc.strerror}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError("config", f"{path} is not valid TOML: {exc}") from None
-    return parse_config(raw, env)
+    return parse_config(raw, env, Path(path).parent if path is not None else None)
 
 
-def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
-    """Validate a parsed TOML document plus environment overrides into a ``Config``."""
+def parse_config(
+    raw: Mapping[str, Any], env: Mapping[str, str], base_dir: Path | None = None
+) -> Config:
+    """Validate a parsed TOML document plus environment overrides into a ``Config``;
+    relative file names in it (site files) are taken from ``base_dir`` (the folder of the
+    configuration file; default: the current folder)."""
     _check_keys(
         "",
         raw,
@@ -287,7 +350,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         smtp=_smtp(_table(raw, "smtp"), env),
         alerts=_alerts(_table(raw, "alerts")),
         classifier=_classifier(_table(raw, "classifier")),
-        sources=_sources(raw.get("sources", [])),
+        sources=_sources(raw.get("sources", []), base_dir or Path.cwd()),
         health=_health(_table(raw, "health")),
         retention=_retention(_table(raw, "retention")),
         network=_network(_table(raw, "network")),
@@ -482,10 +545,10 @@ def _review(raw: Mapping[str, Any]) -> ReviewConfig:
     )
 
 
-def _sources(raw: Any) -> tuple[Source, ...]:
+def _sources(raw: Any, base_dir: Path) -> tuple[Source, ...]:
     if not isinstance(raw, list):
         raise ConfigError("sources", "must be an array of tables ([[sources]])")
-    sources = tuple(_source(item, index) for index, item in enumerate(raw))
+    sources = tuple(_source(item, index, base_dir) for index, item in enumerate(raw))
     names = [source.name for source in sources]
     for index, name in enumerate(names):
         if name in names[:index]:
@@ -493,7 +556,7 @@ def _sources(raw: Any) -> tuple[Source, ...]:
     return sources
 
 
-def _source(raw: Any, index: int) -> Source:
+def _source(raw: Any, index: int, base_dir: Path) -> Source:
     prefix = f"sources[{index}]."
     if not isinstance(raw, Mapping):
         raise ConfigError(prefix.rstrip("."), "must be a table")
@@ -507,7 +570,7 @@ def _source(raw: Any, index: int) -> Source:
             prefix + "spider", f"unknown spider {spider!r}; known: {', '.join(SPIDERS)}"
         )
     args = {key: str(value) for key, value in _table(raw, "args", prefix=prefix).items()}
-    _check_spider_args(spider, args, prefix)
+    _check_spider_args(spider, args, prefix, base_dir)
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(prefix + "enabled", "must be true or false")
@@ -523,7 +586,7 @@ def _source(raw: Any, index: int) -> Source:
     )
 
 
-def _check_spider_args(spider: str, args: Mapping[str, str], prefix: str) -> None:
+def _check_spider_args(spider: str, args: dict[str, str], prefix: str, base_dir: Path) -> None:
     known = SPIDER_ARGS[spider]
     for key, value in args.items():
         if key not in known:
@@ -543,6 +606,24 @@ def _check_spider_args(spider: str, args: Mapping[str, str], prefix: str) -> Non
         raise ConfigError(
             f"{prefix}args", f"spider {spider!r} takes exactly one of {', '.join(choices)}"
         )
+    wanted = ANY_OF_ARGS.get(spider, ())
+    if wanted and not set(wanted) & set(args):
+        raise ConfigError(f"{prefix}args", f"spider {spider!r} needs one of {', '.join(wanted)}")
+    if "site" in args:
+        args["site"] = _site_file(args["site"], f"{prefix}args.site", base_dir)
+
+
+def _site_file(value: str, key: str, base_dir: Path) -> str:
+    """The site file's absolute path (crawls run in another folder; a relative name is
+    taken from ``base_dir``), checked now so that a broken file stops the program at
+    start."""
+    path = Path(value).expanduser()
+    path = (path if path.is_absolute() else base_dir / path).absolute()
+    try:
+        parse_site_file(path)
+    except SiteFileError as exc:
+        raise ConfigError(key, str(exc)) from None
+    return str(path)
 
 
 def _check_keys(prefix: str, raw: Mapping[str, Any], allowed: set[str]) -> None:

@@ -2,8 +2,9 @@
 
 The stable fields are the ones of ``crawler.store.POST_FIELDS`` plus ``images``; the
 others (``message_id``, ``views``, ``forwarded_from``, ``channel``; the social spiders'
-``reactions``, ``comments``, ``shares``, ``kind`` and ``extra_text``) land in the stored
-post's ``extra`` column.
+``reactions``, ``comments``, ``shares``, ``kind`` and ``extra_text``); the
+classifieds' and job boards' ``title``, ``price``, ``location``, ``site`` and ``extras``)
+land in the stored post's ``extra`` column.
 """
 
 from __future__ import annotations
@@ -39,3 +40,8 @@ class PostItem(scrapy.Item):
     kind = scrapy.Field()
     # text the platform's JSON carries beside the caption (TikTok's on-screen stickers)
     extra_text = scrapy.Field()
+    title = scrapy.Field()
+    price = scrapy.Field()
+    location = scrapy.Field()
+    site = scrapy.Field()
+    extras = scrapy.Field()

@@ -3,16 +3,25 @@
 Enabled in ``crawler.settings`` and switched off (``NotConfigured``) unless the
 ``PANTAU_DB`` setting names the SQLite file, so ``scrapy crawl ... -O out.jsonl``
 works without a database.
+
+Posts are written in batches, one transaction each: a commit per post (an fsync each)
+cost more than all the parsing of a crawl. A batch is committed when it holds
+``PANTAU_STORE_BATCH_SIZE`` posts, when its oldest post has waited
+``PANTAU_STORE_BATCH_SECONDS``, and when the spider closes (on failure too). A crash loses
+at most the uncommitted batch, which the next run crawls again, since the incremental
+stop only trusts posts that are stored.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import time
+from collections.abc import Callable
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from sqlite_utils import Database
 
@@ -28,48 +37,90 @@ TRUNCATED_STAT = "pantau/texts_truncated"
 
 
 class StorePipeline:
-    """Upserts every item into ``posts`` (never a duplicate) and counts scraped/new; a post
-    the store refuses is counted as not stored, which fails the run (``RunRecorder``)."""
+    """Upserts every item into ``posts`` (never a duplicate), in batches, and counts
+    scraped/new; posts the store still refuses at close are counted as not stored, which
+    fails the run (``RunRecorder``), so the watermark does not pass them."""
 
-    def __init__(self, db_path: str, stats: StatsCollector, max_text_chars: int) -> None:
+    def __init__(
+        self,
+        db_path: str,
+        stats: StatsCollector,
+        max_text_chars: int,
+        batch_size: int = 200,
+        batch_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.db_path = db_path
         self.stats = stats
         self.max_text_chars = max_text_chars
+        self.batch_size = max(1, batch_size)
+        self.batch_seconds = batch_seconds
+        self.clock = clock
         self.db: Database | None = None
+        self.pending: list[Any] = []
+        self.pending_since = 0.0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         path = crawler.settings.get("PANTAU_DB")
         if not path:
             raise NotConfigured("PANTAU_DB is not set")
-        max_chars = crawler.settings.getint("PANTAU_MAX_TEXT_CHARS", 100_000)
+        settings = crawler.settings
         assert crawler.stats is not None
-        return cls(str(path), crawler.stats, max_chars)
+        return cls(
+            str(path),
+            crawler.stats,
+            settings.getint("PANTAU_MAX_TEXT_CHARS", 100_000),
+            batch_size=settings.getint("PANTAU_STORE_BATCH_SIZE", 200),
+            batch_seconds=settings.getfloat("PANTAU_STORE_BATCH_SECONDS", 5.0),
+        )
 
     def open_spider(self) -> None:
         self.db = store.open_store(self.db_path)
 
     def close_spider(self) -> None:
         if self.db is not None:
-            self.db.close()
-            self.db = None
+            try:
+                self.flush()
+                if self.pending:
+                    self.stats.inc_value(NOT_STORED_STAT, len(self.pending))
+                    log.error(
+                        "%d posts not stored; the next run reads them again", len(self.pending)
+                    )
+            finally:
+                self.db.close()
+                self.db = None
 
     def process_item(self, item: Any) -> Any:
-        """Store ``item`` under the run ``RunRecorder`` opened; return it unchanged
-        apart from a text cut to ``PANTAU_MAX_TEXT_CHARS``."""
+        """Queue ``item`` for the store under the run ``RunRecorder`` opened; return it
+        unchanged apart from a text cut to ``PANTAU_MAX_TEXT_CHARS``."""
         assert self.db is not None, "open_spider was not called"
         self.cap_text(item)
+        if not self.pending:
+            self.pending_since = self.clock()
+        self.pending.append(item)
+        if self.batch_due():
+            self.flush()
+        return item
+
+    def batch_due(self) -> bool:
+        waited = self.clock() - self.pending_since
+        return len(self.pending) >= self.batch_size or waited >= self.batch_seconds
+
+    def flush(self) -> None:
+        """Commit the queued items in one transaction; on a database error they stay
+        queued for the next try (the last one is at close)."""
+        if not self.pending or self.db is None:
+            return
         run_id = self.stats.get_value(RUN_ID_STAT)
         try:
-            is_new = store.upsert_post(self.db, item, run_id)
-        except (sqlite3.DatabaseError, OSError) as exc:  # locked too long, disk full
-            self.stats.inc_value(NOT_STORED_STAT)
-            log.error("post %s not stored (%s); the next run reads it again", item.get("url"), exc)
-            raise DropItem(f"not stored: {exc}") from exc
-        self.stats.inc_value(SCRAPED_STAT)
-        if is_new:
-            self.stats.inc_value(NEW_STAT)
-        return item
+            new = store.save_posts(self.db, self.pending, run_id)
+        except (sqlite3.Error, OSError) as exc:  # locked too long, disk full
+            log.error("could not store %d posts yet: %s", len(self.pending), exc)
+            return
+        self.stats.inc_value(SCRAPED_STAT, len(self.pending))
+        self.stats.inc_value(NEW_STAT, new)
+        self.pending = []
 
     def cap_text(self, item: Any) -> None:
         text = item.get("text") or ""

@@ -11,6 +11,8 @@ Pantau-specific settings, given with ``-s NAME=value`` (``crawler.crawl`` does):
 ``PANTAU_SESSION_FILE``    the source's stored session (``crawler.sessions``); unset, no cookies
 ``PANTAU_BROWSER``         Chromium for ``-a browser=true`` crawls (default: first on PATH)
 ``PANTAU_X_QUERY_IDS``     JSON: X GraphQL operation name -> query id, when X changes them
+``PANTAU_STORE_BATCH_SIZE``  posts ``StorePipeline`` commits in one transaction (200)
+``PANTAU_STORE_BATCH_SECONDS``  longest a crawled post waits for its commit (5)
 """
 
 from __future__ import annotations
@@ -82,3 +84,5 @@ LOG_LEVEL = "INFO"
 PANTAU_MAX_TEXT_CHARS = 100_000
 PANTAU_RETRY_MAX_WAIT = 120.0
 PANTAU_RETRY_BACKOFF = 2.0
+PANTAU_STORE_BATCH_SIZE = 200
+PANTAU_STORE_BATCH_SECONDS = 5.0

@@ -413,6 +413,20 @@ def content_hash(text: str, images: list[str]) -> str:
     return hashlib.sha256(_json([text, images]).encode()).hexdigest()
 
 
+_UPSERT_POST = (
+    "INSERT INTO posts (key, platform, source, post_id, url, author, author_url, text, "
+    "posted_at, images, extra, content_hash, first_seen_at, last_seen_at, first_run_id, "
+    "last_run_id) VALUES (:key, :platform, :source, :post_id, :url, :author, :author_url, "
+    ":text, :posted_at, :images, :extra, :content_hash, :seen, :seen, :run_id, :run_id) "
+    "ON CONFLICT(key) DO UPDATE SET url = excluded.url, author = excluded.author, "
+    "author_url = excluded.author_url, text = excluded.text, "
+    "posted_at = COALESCE(excluded.posted_at, posts.posted_at), images = excluded.images, "
+    "extra = excluded.extra, content_hash = excluded.content_hash, "
+    "last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id, "
+    "source = COALESCE(excluded.source, posts.source)"
+)
+
+
 def upsert_post(
     db: Database, item: Mapping[str, Any], run_id: int | None = None, now: datetime | None = None
 ) -> bool:
@@ -420,11 +434,34 @@ def upsert_post(
 
     Fields beyond the stable contract (``POST_FIELDS`` and ``images``) go into ``extra``.
     """
+    return save_posts(db, [item], run_id, now) == 1
+
+
+def save_posts(
+    db: Database,
+    items: list[Mapping[str, Any]],
+    run_id: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Insert or update ``items`` in one transaction (one commit for the batch, where a
+    commit each cost most of a crawl's time); returns how many were new."""
+    seen = now_iso(now)
+    rows = [_post_row(item, run_id, seen) for item in items]
+    with db.atomic():
+        known = _stored_keys(db, [row["key"] for row in rows])
+        new = 0
+        for row in rows:
+            new += row["key"] not in known
+            known.add(row["key"])
+        db.conn.executemany(_UPSERT_POST, rows)
+    return new
+
+
+def _post_row(item: Mapping[str, Any], run_id: int | None, seen: str) -> dict[str, Any]:
     key = post_key(str(item["platform"]), str(item["post_id"]))
     images = list(item.get("images") or [])
     text = str(item.get("text") or "")
     extra = {k: v for k, v in item.items() if k not in POST_FIELDS and k != "images"}
-    seen = now_iso(now)
     row = {field: item.get(field) for field in POST_FIELDS}
     row.update(
         key=key,
@@ -436,22 +473,18 @@ def upsert_post(
         seen=seen,
         run_id=run_id,
     )
-    with db.atomic():
-        existed = has_post(db, key)
-        db.execute(
-            "INSERT INTO posts (key, platform, source, post_id, url, author, author_url, text, "
-            "posted_at, images, extra, content_hash, first_seen_at, last_seen_at, first_run_id, "
-            "last_run_id) VALUES (:key, :platform, :source, :post_id, :url, :author, :author_url, "
-            ":text, :posted_at, :images, :extra, :content_hash, :seen, :seen, :run_id, :run_id) "
-            "ON CONFLICT(key) DO UPDATE SET url = excluded.url, author = excluded.author, "
-            "author_url = excluded.author_url, text = excluded.text, "
-            "posted_at = COALESCE(excluded.posted_at, posts.posted_at), images = excluded.images, "
-            "extra = excluded.extra, content_hash = excluded.content_hash, "
-            "last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id, "
-            "source = COALESCE(excluded.source, posts.source)",
-            row,
-        )
-    return not existed
+    return row
+
+
+def _stored_keys(db: Database, keys: list[str]) -> set[str]:
+    """Which of ``keys`` are in ``posts`` (asked 500 at a time, under SQLite's limit)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(f"SELECT key FROM posts WHERE key IN ({marks})", chunk).fetchall()
+        found.update(row[0] for row in rows)
+    return found
 
 
 def has_post(db: Database, key: str) -> bool:

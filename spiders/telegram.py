@@ -3,10 +3,13 @@
 No login: the preview is the page Telegram serves to anonymous browsers. Each
 ``div.tgme_widget_message[data-post]`` becomes one ``PostItem``; older pages are
 reached through ``a.tme_messages_more[data-before]`` (``?before=<id>``) up to
-``max_pages``. A name without a public preview (Telegram redirects ``/s/<x>`` to the
-contact page ``/<x>``) ends the run as failed with a sentence saying so.
+``max_pages``. With ``q``, the channel's own search is read instead
+(``t.me/s/<channel>?q=<words>``, same markup, paged the same way). A name without a
+public preview (Telegram redirects ``/s/<x>`` to the contact page ``/<x>``) ends the run
+as failed with a sentence saying so.
 
-    scrapy crawl telegram -a channel=NAME [-a base_url=URL] [-a max_pages=N] -O out.jsonl
+    scrapy crawl telegram -a channel=NAME [-a q=WORDS] [-a base_url=URL] [-a max_pages=N]
+        -O out.jsonl
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 import scrapy
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from parsel import Selector, SelectorList
+from parsel.csstranslator import HTMLTranslator
 from scrapy.http import Response, TextResponse
 
 from crawler.items import PostItem
@@ -36,6 +42,22 @@ _MEDIA = (
 _BLANK = "\u200b\u200c\u200d\ufeff \n"
 
 
+def _css(query: str) -> XPath:
+    """A CSS selector compiled once to an lxml XPath (as parsel translates it): a message
+    is read with several selectors, and parsel objects for each cost more than the rest of
+    the spider's work together."""
+    return XPath(HTMLTranslator().css_to_xpath(query), smart_strings=False)
+
+
+_VIEWS = _css(".tgme_widget_message_views::text")
+_DATE = _css(".tgme_widget_message_date time::attr(datetime)")
+_ANY_TIME = _css("time[datetime]::attr(datetime)")
+_AUTHORS = (_css(".tgme_widget_message_from_author"), _css(".tgme_widget_message_owner_name"))
+_MEDIA_NODES = _css(_MEDIA)
+_FORWARDED = _css(".tgme_widget_message_forwarded_from_name")
+_TEXTS = _css("div.tgme_widget_message_text")
+
+
 class TelegramSpider(PantauSpider):
     """Posts of one public Telegram channel, newest page first."""
 
@@ -43,9 +65,12 @@ class TelegramSpider(PantauSpider):
     platform = "telegram"
     default_base_url = "https://t.me"
 
-    def __init__(self, *args: Any, channel: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, channel: str | None = None, q: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.channel = parse_channel(channel)
+        self.query = parse_query(q)
 
     def default_source(self) -> str:
         return self.channel
@@ -54,25 +79,34 @@ class TelegramSpider(PantauSpider):
         yield self.page_request(self.channel, before=None, page=1)
 
     def page_request(self, channel: str, before: int | None, page: int) -> scrapy.Request:
-        url = f"{self.base_url}/s/{channel}" + (f"?before={before}" if before else "")
+        params = {"q": self.query, "before": str(before) if before else None}
+        query = urlencode({k: v for k, v in params.items() if v})
+        url = f"{self.base_url}/s/{channel}" + (f"?{query}" if query else "")
         return scrapy.Request(
             url, callback=self.parse, errback=self.on_fetch_error, cb_kwargs={"page": page}
         )
 
     def parse(self, response: Response, page: int = 1) -> Iterator[PostItem | scrapy.Request]:
         """Items of one preview page, then the request for the next older page."""
-        if not isinstance(response, TextResponse) or not is_channel_page(response):
+        if not isinstance(response, TextResponse):
             self.fail(no_preview_reason(self.channel, response.url))
-        items = list(self.parse_messages(response))
+        blocks = response.css("div.tgme_widget_message")
+        if not blocks and not is_channel_page(response):
+            self.fail(no_preview_reason(self.channel, response.url))
+        items = list(self.parse_messages(response, blocks))
         self.count("pages")
         yield from items
         next_request = self.next_page(response, items, page)
         if next_request is not None:
             yield next_request
 
-    def parse_messages(self, response: TextResponse) -> Iterator[PostItem]:
+    def parse_messages(
+        self, response: TextResponse, blocks: SelectorList[Selector] | None = None
+    ) -> Iterator[PostItem]:
         """One item per message block; blocks that cannot be read are logged and counted."""
-        for block in response.css("div.tgme_widget_message"):
+        if blocks is None:
+            blocks = response.css("div.tgme_widget_message")
+        for block in blocks:
             try:
                 yield self.parse_message(block, response)
             except MalformedMessage as exc:
@@ -91,7 +125,7 @@ class TelegramSpider(PantauSpider):
             author_url=channel_url,
             text=message_text(block),
             posted_at=message_time(block),
-            views=parse_count(block.css(".tgme_widget_message_views::text").get()),
+            views=parse_count(next(iter(_VIEWS(block.root)), None)),
             images=message_images(block, response),
             forwarded_from=forwarded_from(block, response),
         )
@@ -130,6 +164,14 @@ def parse_channel(value: str | None) -> str:
     return name
 
 
+def parse_query(value: str | None) -> str | None:
+    """The search words of ``-a q=`` (Telegram's in-channel search), or None."""
+    words = " ".join((value or "").split())
+    if len(words) > 100:
+        raise ValueError(f"q must be at most 100 characters, got {len(words)}")
+    return words or None
+
+
 def is_channel_page(response: TextResponse) -> bool:
     """True for a channel preview page (even one with no messages)."""
     return bool(response.css(".tgme_channel_history, div.tgme_widget_message"))
@@ -164,8 +206,7 @@ def parse_count(value: str | None) -> int | None:
 
 def message_time(block: Selector) -> str | None:
     """The post's time as ISO 8601 UTC, from the date link's ``time[datetime]``."""
-    raw = block.css(".tgme_widget_message_date time::attr(datetime)").get()
-    raw = raw or block.css("time[datetime]::attr(datetime)").get()
+    raw = next(iter(_DATE(block.root) or _ANY_TIME(block.root)), None)
     if not raw:
         return None
     try:
@@ -179,10 +220,10 @@ def message_time(block: Selector) -> str | None:
 
 def message_author(block: Selector) -> str | None:
     """The post signature if there is one, else the channel's display name."""
-    for css in (".tgme_widget_message_from_author", ".tgme_widget_message_owner_name"):
-        found = block.css(css)
+    for query in _AUTHORS:
+        found = query(block.root)
         if found:
-            name = clean_lines(inner_text(found[0].root))
+            name = clean_lines(inner_text(found[0]))
             if name:
                 return name
     return None
@@ -191,8 +232,8 @@ def message_author(block: Selector) -> str | None:
 def message_images(block: Selector, response: TextResponse) -> list[str]:
     """Absolute URLs of photos and video thumbnails, in page order, without repeats."""
     urls: list[str] = []
-    for media in outside_replies(block.css(_MEDIA)):
-        match = _BACKGROUND.search(media.attrib.get("style", ""))
+    for media in outside_replies(_MEDIA_NODES(block.root)):
+        match = _BACKGROUND.search(media.get("style", ""))
         if match:
             url = response.urljoin(match.group(1).strip())
             if url not in urls:
@@ -202,12 +243,12 @@ def message_images(block: Selector, response: TextResponse) -> list[str]:
 
 def forwarded_from(block: Selector, response: TextResponse) -> dict[str, str | None] | None:
     """``{"name", "url"}`` of the forwarded message's origin, or None."""
-    found = block.css(".tgme_widget_message_forwarded_from_name")
+    found = _FORWARDED(block.root)
     if not found:
         return None
-    href = found[0].attrib.get("href")
+    href = found[0].get("href")
     return {
-        "name": clean_lines(inner_text(found[0].root)),
+        "name": clean_lines(inner_text(found[0])),
         "url": response.urljoin(clean_href(href)) if href else None,
     }
 
@@ -215,18 +256,18 @@ def forwarded_from(block: Selector, response: TextResponse) -> dict[str, str | N
 def message_text(block: Selector) -> str:
     """The message text with line breaks and link targets; a nested caption once."""
     texts: list[str] = []
-    for node in outside_replies(block.css("div.tgme_widget_message_text")):
-        if _has_class_ancestor(node.root, "tgme_widget_message_text"):
+    for node in outside_replies(_TEXTS(block.root)):
+        if _has_class_ancestor(node, "tgme_widget_message_text"):
             continue
-        text = clean_lines(inner_text(node.root))
+        text = clean_lines(inner_text(node))
         if text and text not in texts:
             texts.append(text)
     return "\n\n".join(texts)
 
 
-def outside_replies(nodes: SelectorList[Selector]) -> list[Selector]:
+def outside_replies(nodes: list[HtmlElement]) -> list[HtmlElement]:
     """``nodes`` that are not part of a quoted reply."""
-    return [n for n in nodes if not _has_class_ancestor(n.root, "tgme_widget_message_reply")]
+    return [n for n in nodes if not _has_class_ancestor(n, "tgme_widget_message_reply")]
 
 
 def _has_class_ancestor(element: HtmlElement, name: str) -> bool:

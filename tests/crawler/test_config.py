@@ -28,7 +28,14 @@ def test_embedded_defaults_need_no_file() -> None:
 
 def test_example_configuration_is_valid() -> None:
     config = load_config(REPO / "pantau.example.toml", {})
-    assert [s.name for s in config.sources] == ["loker-luar-negeri", "info-kerja-asia"]
+    assert [s.name for s in config.sources][:2] == ["loker-luar-negeri", "info-kerja-asia"]
+    assert {s.spider for s in config.sources} == {
+        "telegram",
+        "classifieds",
+        "olx",
+        "rss",
+        "jobstreet",
+    }
     assert config.sources[0].args == {"channel": "nama_channel_publik", "max_pages": "3"}
     assert config.sources[1].enabled is False
     assert config.smtp.port == 587
@@ -52,7 +59,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
 
 def test_config_path_from_environment() -> None:
     config = load_config(None, {"PANTAU_CONFIG": str(REPO / "pantau.example.toml")})
-    assert len(config.sources) == 2
+    assert len(config.sources) == 6
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ and whole crawls against the replica that must record runs and never duplicate p
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,13 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def pipeline(db_path: Path) -> Iterator[StorePipeline]:
-    crawler = get_crawler(TelegramSpider, {"PANTAU_DB": str(db_path), "PANTAU_MAX_TEXT_CHARS": 50})
+    """A pipeline committing every post at once (the batching has its own tests)."""
+    settings = {
+        "PANTAU_DB": str(db_path),
+        "PANTAU_MAX_TEXT_CHARS": 50,
+        "PANTAU_STORE_BATCH_SIZE": 1,
+    }
+    crawler = get_crawler(TelegramSpider, settings)
     component = StorePipeline.from_crawler(crawler)
     component.open_spider()
     try:
@@ -95,6 +102,86 @@ def test_pipeline_stamps_the_run(pipeline: StorePipeline, db_path: Path) -> None
     pipeline.stats.set_value("pantau/run_id", 7)
     pipeline.process_item(post())
     assert stored(db_path, "SELECT first_run_id FROM posts") == [{"first_run_id": 7}]
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def batching(db_path: Path, clock: Clock) -> Iterator[StorePipeline]:
+    """A pipeline committing 3 posts at a time, or after 5 seconds of its clock."""
+    crawler = get_crawler(TelegramSpider, {"PANTAU_DB": str(db_path)})
+    assert crawler.stats is not None
+    component = StorePipeline(str(db_path), crawler.stats, 1000, 3, 5.0, clock)
+    component.open_spider()
+    try:
+        yield component
+    finally:
+        component.close_spider()
+
+
+def count_posts(db_path: Path) -> int:
+    return int(stored(db_path, "SELECT count(*) AS n FROM posts")[0]["n"])
+
+
+def test_a_batch_is_committed_when_full(batching: StorePipeline, db_path: Path) -> None:
+    for number in (1, 2):
+        batching.process_item(post(number))
+    assert count_posts(db_path) == 0
+    batching.process_item(post(3))
+    assert count_posts(db_path) == 3
+
+
+def test_a_batch_is_committed_when_its_oldest_post_waited(
+    batching: StorePipeline, db_path: Path, clock: Clock
+) -> None:
+    batching.process_item(post(1))
+    clock.now = 5.0
+    batching.process_item(post(2))
+    assert count_posts(db_path) == 2
+
+
+def test_the_last_batch_is_committed_at_close(batching: StorePipeline, db_path: Path) -> None:
+    batching.process_item(post(1))
+    batching.close_spider()
+    assert count_posts(db_path) == 1
+    assert batching.stats.get_value("pantau/items_scraped") == 1
+
+
+def test_a_batch_counts_new_posts_once(batching: StorePipeline) -> None:
+    for item in (post(1), post(1), post(2)):
+        batching.process_item(item)
+    assert batching.stats.get_value("pantau/items_scraped") == 3
+    assert batching.stats.get_value("pantau/items_new") == 2
+
+
+def test_a_locked_database_keeps_the_batch_for_later(
+    batching: StorePipeline, db_path: Path
+) -> None:
+    blocker = sqlite3.connect(db_path, timeout=0)
+    blocker.execute("BEGIN IMMEDIATE")
+    batching.db.execute("PRAGMA busy_timeout = 0")  # type: ignore[union-attr]
+    try:
+        for number in (1, 2, 3):
+            batching.process_item(post(number))
+        assert len(batching.pending) == 3
+    finally:
+        blocker.rollback()
+        blocker.close()
+    batching.close_spider()
+    assert count_posts(db_path) == 3
 
 
 def recorder_for(db_path: Path) -> tuple[RunRecorder, TelegramSpider]:

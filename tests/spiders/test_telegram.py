@@ -20,12 +20,21 @@ from crawler.items import PostItem
 from pantau.replica import (
     Channel,
     load_channel,
+    page_of,
     render_channel_page,
     render_contact_page,
     serve_replica,
 )
 from spiders.telegram import TelegramSpider, clean_href, message_time, parse_count
-from tests.support.replica import SHARED_TELEGRAM, html_response, make_spider, read_jsonl, run_crawl
+from tests.support.http import Reply, serve
+from tests.support.replica import (
+    SHARED_TELEGRAM,
+    html_response,
+    make_spider,
+    read_jsonl,
+    run_crawl,
+    run_spider,
+)
 
 BASE = "http://replica.test"
 CHANNEL = "lokerluarnegeri_demo"
@@ -454,3 +463,39 @@ def test_crawl_after_a_finished_one_stops_at_the_watermark_not_at_a_stored_post(
         site.requests.clear()
         run_crawl(site.base_url, CHANNEL, tmp_path / "2.jsonl", settings=settings, max_pages=5)
     assert site.requests == [f"/s/{CHANNEL}", f"/s/{CHANNEL}?before=115"]
+
+
+# Search inside a channel (-a q=) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("q", "before", "expected"),
+    [
+        ("gaji kamboja", None, f"{BASE}/s/{CHANNEL}?q=gaji+kamboja"),
+        ("  gaji   kamboja ", 107, f"{BASE}/s/{CHANNEL}?q=gaji+kamboja&before=107"),
+        ("&before=1", None, f"{BASE}/s/{CHANNEL}?q=%26before%3D1"),
+        (None, 107, f"{BASE}/s/{CHANNEL}?before=107"),
+    ],
+)
+def test_search_words_go_into_every_page_address(
+    q: str | None, before: int | None, expected: str
+) -> None:
+    spider = make_spider(channel=CHANNEL, base_url=BASE, q=q)
+    assert spider.page_request(CHANNEL, before=before, page=1).url == expected
+
+
+def test_overlong_search_words_are_refused() -> None:
+    with pytest.raises(ValueError, match="q must be"):
+        make_spider(channel=CHANNEL, base_url=BASE, q="kata " * 30)
+
+
+def test_crawl_reads_the_channel_search(channel: Channel, tmp_path: Path) -> None:
+    page = render_channel_page(channel, BASE).encode()
+    routes = {f"/s/{CHANNEL}?q=admin+kamboja": Reply(page), f"/s/{CHANNEL}": Reply(b"", 404)}
+    out = tmp_path / "out.jsonl"
+    with serve(routes) as base:
+        result = run_spider(
+            "telegram", {"channel": CHANNEL, "q": "admin kamboja", "base_url": base}, out
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(read_jsonl(out)) == len(page_of(channel, None)[0])

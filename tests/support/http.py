@@ -1,6 +1,7 @@
 """Loopback HTTP helpers for tests: serve fixed replies on 127.0.0.1, port 0.
 
-``serve(routes)`` answers each path with its ``Reply`` (404 for unknown paths);
+``serve(routes)`` answers each path with its ``Reply`` (a route with the query string
+first, then the bare path; 404 for unknown paths);
 ``silent_server()`` accepts connections and never answers; ``closed_port_url()`` gives
 a URL where nothing listens. Nothing here talks to anything but 127.0.0.1.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,14 +31,30 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = ()
 
 
+# A route is a fixed reply, or a function of the request's path and body (for APIs that
+# answer POSTed queries, such as GraphQL).
+Route = Reply | Callable[[str, bytes], Reply]
+MAX_REQUEST_BODY = 1 << 20
+
+
 class _Handler(BaseHTTPRequestHandler):
-    routes: Mapping[str, Reply] = {}
+    routes: Mapping[str, Route] = {}
     log: list[str] | None = None
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+        self.answer(b"")
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = min(int(self.headers.get("Content-Length") or 0), MAX_REQUEST_BODY)
+        self.answer(self.rfile.read(length))
+
+    def answer(self, body: bytes) -> None:
         if self.log is not None:
             self.log.append(self.path)
-        reply = self.routes.get(self.path.split("?", 1)[0], Reply(b"not found", 404))
+        route = self.routes.get(self.path) or self.routes.get(
+            self.path.split("?", 1)[0], Reply(b"not found", 404)
+        )
+        reply = route if isinstance(route, Reply) else route(self.path, body)
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
@@ -53,11 +70,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def serve(
-    routes: Mapping[str, Reply], *, host: str = HOST, log: list[str] | None = None
+    routes: Mapping[str, Route], *, host: str = HOST, log: list[str] | None = None
 ) -> Iterator[str]:
-    """Serve ``routes`` (path -> reply) in a thread; yields the base URL. ``host`` may
-    be another loopback address (127.0.0.2 stands for an internal service); every
-    requested path is appended to ``log`` when given."""
+    """Serve ``routes`` (path -> reply, or path -> function of path and body) in a thread;
+    yields the base URL. ``host`` may be another loopback address (127.0.0.2 stands for an
+    internal service); every requested path is appended to ``log`` when given."""
     handler = type("Handler", (_Handler,), {"routes": dict(routes), "log": log})
     server = ThreadingHTTPServer((host, 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -60,7 +60,7 @@ def run_spider(
         cmd += ["-a", f"{key}={value}"]
     for key, value in {**FAST, **(settings or {})}.items():
         cmd += ["-s", f"{key}={value}"]
-    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=180, check=False)
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
