@@ -84,7 +84,6 @@ _COMMON_ARGS: dict[str, tuple[str, str]] = {
 }
 _URL_ARG = (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL")
 _WORDS = (r"[^\n]{1,200}", "search words (one line, up to 200 characters)")
-SPIDERS = ("telegram", "classifieds", "olx", "rss", "jobstreet", "glints", "kalibrr")
 _URL = (r"https?://[^\s/]+(/[^\s]*)?", "an http(s) URL")
 _PAGES = (r"[1-9][0-9]{0,3}", "a whole number from 1 to 9999")
 # Spider arguments checked at start, so a typo stops the program instead of failing a crawl

@@ -3,7 +3,9 @@
 It serves the bundled replica Telegram channel on 127.0.0.1, starts a local SMTP
 server that saves every message as an ``.eml`` file (unless ``PANTAU_SMTP_HOST`` points
 elsewhere), runs one full cycle (crawl, classify, capture, alert) and says what it
-found and where the emails and evidence are.
+found and where the emails and evidence are. Without ``--once`` it also serves the review
+desk on 127.0.0.1 with a demo reviewer account, links the alert emails to it, and keeps
+watching the channel.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from pantau.replica import serve_replica
 from scheduler import CycleReport, process
 
 DEMO_CHANNEL = "lokerluarnegeri_demo"
+DEMO_USER = "demo"
+DEMO_PASSWORD = "pantau-demo"  # the demo desk listens on loopback only
+DESK_PORT = 8080
 
 
 def demo_config(config: Config, base_url: str, smtp: SmtpConfig) -> Config:
@@ -66,14 +71,46 @@ def run_demo(
     config: Config, env: Mapping[str, str], *, once: bool, echo: Callable[[str], None] = print
 ) -> CycleReport:
     """Run one demo cycle (and keep watching unless ``once``)."""
-    with serve_replica() as site, mail_server(config, env) as (smtp, mail_folder):
+    with (
+        serve_replica() as site,
+        mail_server(config, env) as (smtp, mail_folder),
+        review_desk(config, enabled=not once) as desk_url,
+    ):
         config = demo_config(config, site.base_url, smtp)
+        if desk_url:
+            config = dataclasses.replace(
+                config, review=dataclasses.replace(config.review, base_url=desk_url)
+            )
         echo(f"Sample channel served at {site.base_url}/s/{DEMO_CHANNEL}")
         report = cycle(config, echo)
         summarise(config, report, mail_folder, echo)
+        if desk_url:
+            echo(f"Review desk: {desk_url}/ (log in as {DEMO_USER} / {DEMO_PASSWORD})")
         if not once:
             watch(config, echo)
     return report
+
+
+@contextlib.contextmanager
+def review_desk(config: Config, *, enabled: bool) -> Iterator[str | None]:
+    """The review desk on 127.0.0.1 (port 8080, or a free one) with the demo account;
+    yields its address, or None when not ``enabled``."""
+    if not enabled:
+        yield None
+        return
+    from review import add_account, serve
+
+    with store.connect(config.db_path) as db:
+        if store.get_user(db, DEMO_USER) is None:
+            add_account(db, DEMO_USER, "reviewer", DEMO_PASSWORD)
+    try:
+        desk = serve(config, "127.0.0.1", DESK_PORT)
+    except OSError:  # 8080 taken: any free port
+        desk = serve(config, "127.0.0.1", 0)
+    try:
+        yield desk.url.rstrip("/")
+    finally:
+        desk.stop()
 
 
 def cycle(config: Config, echo: Callable[[str], None]) -> CycleReport:

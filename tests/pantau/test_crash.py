@@ -58,6 +58,7 @@ def write_config(tmp_path: Path, base_url: str, smtp_port: int) -> Path:
         f"[smtp]\nhost = '127.0.0.1'\nport = {smtp_port}\n"
         "[alerts]\nrecipients = ['penyidik@example.org']\n"
         "[classifier]\nocr = false\n"
+        "[network]\nallow = ['127.0.0.1']\n[service]\nallow_root = true\n"
         "[[sources]]\nname = 'demo'\nspider = 'telegram'\n"
         "interval_minutes = 0.1\njitter_seconds = 0\n"
         f"args = {{ channel = '{CHANNEL}', base_url = '{base_url}', max_pages = '50' }}\n",

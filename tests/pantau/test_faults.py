@@ -39,6 +39,7 @@ def write_config(tmp_path: Path, base_url: str, **changes: str) -> Path:
         f"[browser]\nexecutable_path = {values['browser']}\n"
         f"[alerts]\nrecipients = {values['recipients']}\n"
         "[classifier]\nocr = false\n"
+        "[network]\nallow = ['127.0.0.1']\n[service]\nallow_root = true\n"
         "[[sources]]\nname = 'demo'\nspider = 'telegram'\n"
         f"args = {{ channel = '{CHANNEL}', base_url = '{base_url}' }}\n",
         encoding="utf-8",
