@@ -37,7 +37,7 @@ def test_parse_number(text: str, expected: float) -> None:
         ("USD 50 per hari", "USD", 50, "day", "USD 50 per hari"),
         ("Rp 1,5jt/minggu", "IDR", 1.5e6, "week", "Rp 1,5jt/minggu"),
         ("Rp 60 juta per tahun", "IDR", 60e6, "year", "Rp 60 juta per tahun"),
-        ("gaji 1.000 - 1.500 dolar AS", "USD", 1500, "month", "1.500 dolar AS"),
+        ("gaji 800 - 1.200 dolar AS", "USD", 1200, "month", "1.200 dolar AS"),
     ],
 )
 def test_find_money(text: str, currency: str, amount: float, period: str, words: str) -> None:
