@@ -122,8 +122,7 @@ def deliver(
     tally = _Tally()
     for alert in store.alerts_due(db, now, ignore_backoff)[:limit]:
         claimed = store.claim_deliveries(db, alert["due"], now)
-        alert["review_base_url"] = review_base_url
-        if claimed and not _deliver_one(db, alert, claimed, smtp, now, tally):
+        if claimed and not _deliver_one(db, alert, claimed, smtp, now, tally, review_base_url):
             break
     return tally.report()
 
@@ -149,12 +148,13 @@ def _deliver_one(
     smtp: SmtpConfig,
     now: datetime | None,
     tally: _Tally,
+    review_base_url: str = "",
 ) -> bool:
     """Compose, send and record one alert to its claimed recipients; False when the
     pass should stop."""
     recipients = [row["recipient"] for row in claimed]
     try:
-        message = _compose(db, alert, smtp, now)
+        message = _compose(db, alert, smtp, now, review_base_url=review_base_url)
     except Exception as exc:  # a bad row must not leave the deliveries stuck in "sending"
         log.exception("Cannot compose the alert for %s", alert["post_key"])
         error = f"cannot compose: {type(exc).__name__}: {exc}"
@@ -163,13 +163,18 @@ def _deliver_one(
         return True
     result = send_to(message, smtp, recipients)
     if result.too_big:
-        result = _without_attachments(db, alert, smtp, now, result)
+        result = _without_attachments(db, alert, smtp, now, result, review_base_url)
     _record(db, alert, claimed, result, now, tally)
     return not result.stop
 
 
 def _without_attachments(
-    db: Database, alert: dict[str, Any], smtp: SmtpConfig, now: datetime | None, first: SendResult
+    db: Database,
+    alert: dict[str, Any],
+    smtp: SmtpConfig,
+    now: datetime | None,
+    first: SendResult,
+    review_base_url: str = "",
 ) -> SendResult:
     """Send once more, without attachments, to the recipients a 552 (too big) left
     waiting; the others keep their first outcome."""
@@ -178,7 +183,7 @@ def _without_attachments(
         "Alert for %s too big for the server; sending it without attachments", alert["post_key"]
     )
     try:
-        message = _compose(db, alert, smtp, now, attachments=False)
+        message = _compose(db, alert, smtp, now, attachments=False, review_base_url=review_base_url)
     except Exception as exc:  # as in _deliver_one: never leave a delivery in "sending"
         log.exception("Cannot compose the alert for %s without attachments", alert["post_key"])
         error = f"cannot compose: {type(exc).__name__}: {exc}"
@@ -199,6 +204,7 @@ def _compose(
     now: datetime | None,
     *,
     attachments: bool = True,
+    review_base_url: str = "",
 ) -> EmailMessage:
     key = alert["post_key"]
     post, verdict = store.get_post(db, key), store.get_verdict(db, key)
@@ -215,7 +221,7 @@ def _compose(
         now=now,
         linked=store.linked_posts(db, key),
         max_bytes=smtp.max_message_bytes if attachments else 0,
-        review_base_url=alert.get("review_base_url", ""),
+        review_base_url=review_base_url,
     )
 
 

@@ -224,3 +224,13 @@ def test_limit_caps_the_pass(db: Database, tmp_path: Path, sink: MailSink) -> No
         queued_key(db, tmp_path, key_id)
     assert deliver(db, smtp_for(sink.port), now=NOW, limit=2).sent == 2
     assert deliver(db, smtp_for(sink.port), now=NOW, limit=2).sent == 1
+
+
+def test_delivered_alert_links_to_the_review_desk_when_it_is_configured(
+    db: Database, tmp_path: Path, sink: MailSink
+) -> None:
+    key = queued_key(db, tmp_path)
+    report = deliver(db, smtp_for(sink.port), now=NOW, review_base_url="https://desk.example.org")
+    assert report.sent == 1
+    (path,) = wait_for_messages(sink, 1)
+    assert f"https://desk.example.org/post/{key}" in path.read_text(errors="replace")
