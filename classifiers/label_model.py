@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -46,6 +45,7 @@ from scipy.special import expit
 
 from classifiers.errors import ModelError
 from classifiers.features import WordTfidf, _bucket, _Encoded, _word_strings
+from classifiers.model_file import read_model_file, write_model_file
 from classifiers.verdict import LABELS, REPORT, SUSPICIOUS, Term
 
 __all__ = [
@@ -184,9 +184,7 @@ class LabelModel:
             compress=3,
         )
         payload = buffer.getvalue()
-        info = LabelModelInfo(**{**asdict(self.info), "payload_sha256": _sha256(payload)})
-        header = json.dumps(asdict(info), sort_keys=True).encode() + b"\n"
-        Path(path).write_bytes(MAGIC + header + payload)
+        info = write_model_file(Path(path), MAGIC, self.info, payload)
         log.info("saved label model %s to %s", info.version, path)
 
     @classmethod
@@ -198,7 +196,7 @@ class LabelModel:
             raw = source.read_bytes()
         except OSError as exc:
             raise ModelError(f"{source}: cannot read the model: {exc}") from exc
-        info, payload = _split(source, raw)
+        info, payload = read_model_file(source, raw, MAGIC, LabelModelInfo, "label model")
         try:
             data = joblib.load(io.BytesIO(payload))
             (idf,) = data["idfs"]
@@ -207,23 +205,6 @@ class LabelModel:
             return cls(features, heads, data["vocabulary"], info)
         except Exception as exc:  # unpickling fails in many ways; all mean the same here
             raise ModelError(f"{source}: model payload cannot be read: {exc}") from exc
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _split(path: Path, raw: bytes) -> tuple[LabelModelInfo, bytes]:
-    if not raw.startswith(MAGIC):
-        raise ModelError(f"{path}: not a Pantau label model file")
-    header, sep, payload = raw[len(MAGIC) :].partition(b"\n")
-    try:
-        info = LabelModelInfo(**json.loads(header))
-    except (ValueError, TypeError) as exc:
-        raise ModelError(f"{path}: model header is damaged: {exc}") from exc
-    if not sep or _sha256(payload) != info.payload_sha256:
-        raise ModelError(f"{path}: model payload is damaged (checksum mismatch)")
-    return info, payload
 
 
 @lru_cache(maxsize=1)

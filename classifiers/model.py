@@ -34,10 +34,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -66,6 +65,7 @@ from classifiers.features import (
     _word_features,
     _word_strings,
 )  # fmt: skip
+from classifiers.model_file import read_model_file, write_model_file
 
 log = logging.getLogger(__name__)
 
@@ -200,9 +200,7 @@ class TextModel:
         buffer = io.BytesIO()
         joblib.dump(self.pipeline, buffer)
         payload = buffer.getvalue()
-        info = ModelInfo(**{**asdict(self.info), "payload_sha256": _sha256(payload)})
-        header = json.dumps(asdict(info), sort_keys=True).encode() + b"\n"
-        Path(path).write_bytes(MAGIC + header + payload)
+        info = write_model_file(Path(path), MAGIC, self.info, payload)
         log.info("saved model %s to %s", info.version, path)
 
     @classmethod
@@ -210,29 +208,12 @@ class TextModel:
         """Read a model written by ``save``; ``ModelError`` when the file is not one, is
         damaged, or was made by another scikit-learn major version."""
         raw = Path(path).read_bytes()
-        info, payload = _split_file(Path(path), raw)
+        info, payload = read_model_file(Path(path), raw, MAGIC, ModelInfo, "model")
         _check_compatible(Path(path), info)
         try:
             return cls(joblib.load(io.BytesIO(payload)), info)
         except Exception as exc:  # unpickling fails in many ways; all mean the same here
             raise ModelError(f"{path}: model payload cannot be read: {exc}") from exc
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _split_file(path: Path, raw: bytes) -> tuple[ModelInfo, bytes]:
-    if not raw.startswith(MAGIC):
-        raise ModelError(f"{path}: not a Pantau model file")
-    header, sep, payload = raw[len(MAGIC) :].partition(b"\n")
-    try:
-        info = ModelInfo(**json.loads(header))
-    except (ValueError, TypeError) as exc:
-        raise ModelError(f"{path}: model header is damaged: {exc}") from exc
-    if not sep or _sha256(payload) != info.payload_sha256:
-        raise ModelError(f"{path}: model payload is damaged (checksum mismatch)")
-    return info, payload
 
 
 def _check_compatible(path: Path, info: ModelInfo) -> None:
