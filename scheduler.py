@@ -155,8 +155,11 @@ def load_agencies(db: Database) -> AgencyRegistry | None:
 
 
 def load_model(config: Config) -> Any:
-    """The configured learned model (``classifier.model_path``), else the packaged one
-    (None, indicators only, when a checkout has not built it)."""
+    """The configured learned model (``classifier.model_path``), else the packaged one;
+    None (indicators only) when ``classifier.model`` is false or a checkout has not built
+    the packaged model."""
+    if not config.classifier.model:
+        return None
     path = config.classifier.model_path
     return load_model_file(path) if path is not None else default_model()
 

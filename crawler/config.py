@@ -39,6 +39,7 @@ SETTINGS: dict[str, str] = {
     "smtp.max_message_bytes": "Largest alert email; evidence files beyond it are left out.",
     "alerts.recipients": "Investigators' email addresses.",
     "alerts.language": "Language of alert emails: id (default) or en.",
+    "classifier.model": "false turns the learned model off: the indicators alone label posts.",
     "classifier.model_path": "A model made by `pantau train`, blended with the indicators "
     "(default: the packaged model).",
     "classifier.ocr": "Read the text of attached images (posters) with Tesseract.",
@@ -222,6 +223,7 @@ class AlertConfig:
 
 @dataclass(frozen=True)
 class ClassifierConfig:
+    model: bool = True
     model_path: Path | None = None
     ocr: bool = True
     ocr_languages: str = "ind+eng"
@@ -472,7 +474,12 @@ def parse_address(value: str, key: str) -> str:
 
 def _classifier(raw: Mapping[str, Any]) -> ClassifierConfig:
     _check_keys("classifier.", raw, set(ClassifierConfig.__dataclass_fields__))
+    use_model = raw.get("model", True)
+    if not isinstance(use_model, bool):
+        raise ConfigError("classifier.model", f"must be true or false, not {use_model!r}")
     model = _str(raw, "model_path", "", prefix="classifier.")
+    if model and not use_model:
+        raise ConfigError("classifier.model", "is false, yet classifier.model_path names a model")
     if model and not Path(model).expanduser().is_file():
         raise ConfigError("classifier.model_path", f"no such file: {model}")
     ocr = raw.get("ocr", True)
@@ -482,6 +489,7 @@ def _classifier(raw: Mapping[str, Any]) -> ClassifierConfig:
     if not re.fullmatch(r"[a-z_]{3,}(\+[a-z_]{3,})*", languages):
         raise ConfigError("classifier.ocr_languages", f"expected e.g. 'ind+eng', not {languages!r}")
     return ClassifierConfig(
+        model=use_model,
         model_path=Path(model).expanduser().absolute() if model else None,
         ocr=ocr,
         ocr_languages=languages,

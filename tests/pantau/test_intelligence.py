@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
 from classifiers import classify, classify_many
+from classifiers.label_model import DEFAULT_MODEL
 from classifiers.model import TextModel, train_model
 from crawler import store
 from crawler.config import parse_config
@@ -193,6 +195,23 @@ def test_configured_model_is_used_and_recorded(tmp_path: Path, db: Database) -> 
     key = add_post(db, "a/1", KAMBOJA)
     classify_pending(db, config, model=load_model(config))
     assert model.version in store.get_verdict(db, key)["model_version"]
+
+
+@pytest.mark.parametrize(
+    ("classifier", "recorded"),
+    [({}, "indicators-2+labels-"), ({"model": False}, "indicators-2")],
+    ids=["packaged-model-by-default", "model-turned-off"],
+)
+def test_classifier_model_key_turns_the_learned_model_on_and_off(
+    db: Database, classifier: dict[str, Any], recorded: str
+) -> None:
+    if not DEFAULT_MODEL.is_file():
+        pytest.skip("the packaged model is not built in this checkout")
+    config = parse_config({"classifier": classifier}, {})
+    key = add_post(db, "a/1", KAMBOJA)
+    classify_pending(db, config, model=load_model(config))
+    version = store.get_verdict(db, key)["model_version"]
+    assert version.startswith(recorded) and (version == recorded) == ("model" in classifier)
 
 
 def test_imported_agency_list_is_used_by_the_pipeline(tmp_path: Path) -> None:
