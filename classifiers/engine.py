@@ -75,9 +75,12 @@ WARNING_CAP = 4  # distinct warning words counted
 # The report score (label ``report``): who speaks and to whom. A logistic of its own.
 REPORT_BIAS = -2.5
 REPORT_WEIGHT = {
-    "reported speech": 1.2, "warning": 1.3, "news form": 1.0, "official quoted": 0.6,
+    "retold promise": 2.0, "reported speech": 1.2, "warning": 1.3, "news form": 1.0,
+    "official quoted": 0.6,
 }  # fmt: skip
-REPORT_CAP = {"reported speech": 3, "warning": 3, "news form": 2, "official quoted": 1}
+REPORT_CAP = {
+    "retold promise": 1, "reported speech": 3, "warning": 3, "news form": 2, "official quoted": 1,
+}  # fmt: skip
 REPORT_DATELINE_WEIGHT = 1.5  # "PHNOM PENH —": a news story
 REPORT_CAPTION_CHARS = 200  # a warning here is a caption over what follows (a reposted ad)
 REPORT_CAPTION_BONUS = 1.0

@@ -71,8 +71,8 @@ _DAY_BEFORE = re.compile(
     r"\b(?:Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu|Ahad|Isnin|Khamis),? $"
 )
 _REPORT_GROUPS = {
-    "report_speech": "reported speech", "report_warn": "warning", "report_news": "news form",
-    "report_official": "official quoted",
+    "report_retold": "retold promise", "report_speech": "reported speech",
+    "report_warn": "warning", "report_news": "news form", "report_official": "official quoted",
 }  # fmt: skip
 
 

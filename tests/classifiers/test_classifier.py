@@ -137,7 +137,6 @@ def test_scam_role_paid_far_above_home_pay_points_abroad() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param("Dijanjikan gaji 1.200 dolar AS di Kamboja, tiket pesawat gratis.", id="usd"),
         pytest.param(
             "Katanya gaji 1.500 riyal di Arab Saudi, tanpa pengalaman, tiket gratis.", id="sar"
         ),
@@ -152,6 +151,22 @@ def test_retold_pitch_with_concrete_offer_abroad_is_flagged(text: str) -> None:
     verdict = classify({"text": text})
     assert verdict.label == SUSPICIOUS
     assert "PITCH" in {i.code for i in verdict.indicators}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dijanjikan gaji 1.200 dolar AS di Kamboja, tiket pesawat gratis.",
+        "They were promised 900 dollars a month in Myanmar, with free flights.",
+        "Mangsa dijanjikan gaji RM 2500 sebulan di Johor, tiket ditanggung.",
+    ],
+)
+def test_promise_retold_in_the_passive_is_a_report(text: str) -> None:
+    # DOMAIN.md: "dijanjikan" / "were promised" is someone retelling the pitch; the recruiter
+    # says "gaji 1.200 dolar", not that it was promised.
+    verdict = classify({"text": text})
+    assert verdict.label == REPORT, (verdict.report_score, verdict.reasons)
+    assert "retold promise" in {i.note.partition(":")[0] for i in verdict.indicators}
 
 
 def test_pitch_quoted_in_a_report_is_a_report_that_keeps_the_pitch() -> None:

@@ -41,6 +41,16 @@ REPORTS = [
         "tetapi ditahan dan dipaksa bekerja. Berhati-hati dan sebarkan.",
         id="malay-warning",
     ),
+    pytest.param(
+        "ga nyangka loker admin yang aku lamar di grup FB ternyata penempatannya di Kamboja, "
+        "untung ga jadi berangkat",
+        id="job-seeker-testimony",
+    ),
+    pytest.param(
+        "Lowongan ke Kamboja seperti ini umumnya cuma minta paspor dan pasang gaji 15 juta, "
+        "korban baru sadar setelah sampai.",
+        id="explainer-generalises",
+    ),
 ]
 
 OFFERS_THAT_DENY = [
