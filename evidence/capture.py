@@ -38,6 +38,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlite_utils import Database
 
 from crawler import store
+from crawler.chromium import sandbox_options
 from crawler.config import BrowserConfig
 from crawler.errors import BundleWriteError, CaptureError, ConfigError, FencedError
 from crawler.fence import Fence
@@ -74,8 +75,6 @@ LAUNCH_ARGS = (
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     "--webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
-# As root Chromium refuses to start with its sandbox; only then is it switched off.
-ROOT_LAUNCH_ARGS = ("--no-sandbox",)
 # A whole capture (load, settle, screenshot, reading the page) may take this many times
 # the page time limit before the watchdog kills the browser.
 DEADLINE_FACTOR = 3
@@ -221,7 +220,7 @@ class Capturer:
         before = browser_groups()
         self._browser = self._playwright.chromium.launch(
             executable_path=path,
-            args=launch_args(),
+            **sandbox_options(LAUNCH_ARGS),
             timeout=max(self._timeout_ms, LAUNCH_TIMEOUT_SECONDS * 1000),
             proxy={"server": self._proxy.url},
         )
@@ -524,8 +523,7 @@ def _with_notes(error: CaptureError, notes: list[str]) -> CaptureError:
 
 def launch_args(euid: int | None = None) -> list[str]:
     """Chromium's switches: with its sandbox, unless running as root (``euid`` 0)."""
-    euid = os.geteuid() if euid is None else euid
-    return [*LAUNCH_ARGS, *(ROOT_LAUNCH_ARGS if euid == 0 else ())]
+    return sandbox_options(LAUNCH_ARGS, euid)["args"]
 
 
 def _check_executable(path: str) -> str:

@@ -13,11 +13,12 @@ import logging
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
+from crawler.chromium import sandbox_options
 from crawler.config import BrowserConfig
 
 log = logging.getLogger(__name__)
 
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+LAUNCH_ARGS = ["--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 
 
 def html_to_pdf(html: str, browser: BrowserConfig) -> bytes | None:
@@ -26,7 +27,9 @@ def html_to_pdf(html: str, browser: BrowserConfig) -> bytes | None:
     try:
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(
-                executable_path=browser.executable_path, args=LAUNCH_ARGS, timeout=timeout
+                executable_path=browser.executable_path,
+                timeout=timeout,
+                **sandbox_options(LAUNCH_ARGS),
             )
             try:
                 context = chromium.new_context(java_script_enabled=False, offline=True)
