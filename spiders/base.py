@@ -38,7 +38,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import store
-from crawler.browser_pages import browser_settings
+from crawler.browser_pages import start_fenced_browser
 from crawler.config import find_browser
 from crawler.extensions import BLOCKED_PREFIX, WALK_FLOOR_STAT, WALK_TOP_STAT
 from crawler.items import PostItem
@@ -127,12 +127,14 @@ class PantauSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         """The spider; with ``browser=true`` its crawl fetches pages through Chromium
-        (``crawler.browser_pages``), set here because only this crawl needs it."""
+        behind the fence proxy (``crawler.browser_pages``), set here because only this
+        crawl needs it. The browser cannot go through the spider's own ``proxy`` too."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.browser:
+            if spider.proxy:
+                raise ValueError("proxy cannot be combined with browser=true")
             executable = crawler.settings.get("PANTAU_BROWSER") or find_browser()
-            for key, value in browser_settings(executable).items():
-                crawler.settings.set(key, value, priority="spider")
+            start_fenced_browser(crawler, executable)
         return spider
 
     def default_source(self) -> str:
