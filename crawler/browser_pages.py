@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 from scrapy import signals
@@ -29,7 +29,9 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request
 
 from crawler.fence import Fence, parse_allow
-from crawler.fence_proxy import FenceProxy
+
+if TYPE_CHECKING:
+    from crawler.fence_proxy import FenceProxy
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +89,9 @@ def start_fenced_browser(crawler: Crawler, executable_path: str) -> FenceProxy:
     """Start the fence proxy of this crawl (stopped with the engine) and set the crawl's
     settings so that its browser goes through it. ``ValueError`` names a bad entry of
     ``PANTAU_NETWORK_ALLOW``."""
+    # Imported here: every crawl loads this module (its middleware), few start a browser.
+    from crawler.fence_proxy import FenceProxy
+
     allow = [entry for entry in crawler.settings.getlist("PANTAU_NETWORK_ALLOW") if entry]
     fence = Fence(parse_allow(allow))
     timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 30.0)

@@ -121,6 +121,7 @@ class PantauSpider(scrapy.Spider):
         self.base_url = parse_base_url(base_url or self.default_base_url)
         self.max_pages = parse_max_pages(max_pages)
         self._positions: dict[str, Position] = {}
+        self._walked: tuple[Position | None, Position | None] = (None, None)
         self.start_url = parse_start_url(url)
         self.proxy = parse_proxy(proxy)
 
@@ -166,9 +167,16 @@ class PantauSpider(scrapy.Spider):
         if position is None:
             return
         self._positions[str(item.get("post_id"))] = position
-        stats = self.crawler.stats
-        stats.max_value(WALK_TOP_STAT, position)
-        stats.min_value(WALK_FLOOR_STAT, position)
+        # The stats are written only when the range widens (on a walk back, about once a
+        # page instead of twice a post: those calls were a measurable part of a crawl).
+        top, floor = self._walked
+        if top is None or position > top:  # type: ignore[operator]
+            top = position
+            self.crawler.stats.max_value(WALK_TOP_STAT, position)
+        if floor is None or position < floor:  # type: ignore[operator]
+            floor = position
+            self.crawler.stats.min_value(WALK_FLOOR_STAT, position)
+        self._walked = (top, floor)
 
     @cached_property
     def watermark(self) -> Position | None:

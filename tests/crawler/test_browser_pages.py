@@ -6,7 +6,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from scrapy.utils.test import get_crawler
+from scrapy import Spider
+from scrapy.crawler import Crawler
 
 from crawler.browser_pages import launch_args, should_abort_request, start_fenced_browser
 
@@ -27,7 +28,8 @@ def test_chromium_keeps_its_sandbox_unless_root(euid: int, sandboxed: bool) -> N
 
 
 def test_the_browser_of_a_crawl_goes_through_the_fence_proxy() -> None:
-    crawler = get_crawler(settings_dict={"PANTAU_NETWORK_ALLOW": "127.0.0.1,10.0.0.0/8"})
+    # Not started, so its settings can still change, as in a spider's from_crawler.
+    crawler = Crawler(Spider, {"PANTAU_NETWORK_ALLOW": "127.0.0.1,10.0.0.0/8"})
     proxy = start_fenced_browser(crawler, "/usr/bin/chromium")
     try:
         options = crawler.settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
@@ -38,6 +40,6 @@ def test_the_browser_of_a_crawl_goes_through_the_fence_proxy() -> None:
 
 
 def test_a_bad_allow_entry_is_named() -> None:
-    crawler = get_crawler(settings_dict={"PANTAU_NETWORK_ALLOW": "localhost"})
+    crawler = Crawler(Spider, {"PANTAU_NETWORK_ALLOW": "localhost"})
     with pytest.raises(ValueError, match="'localhost'"):
         start_fenced_browser(crawler, "/usr/bin/chromium")
