@@ -1,24 +1,54 @@
 """Fetching the pages that only render in a browser through scrapy-playwright.
 
-Only a spider started with ``-a browser=true`` uses it: ``browser_settings`` (applied by
-``PantauSpider.from_crawler`` for that crawl alone) installs scrapy-playwright's download
+Only a spider started with ``-a browser=true`` (or a site file with ``browser = true``)
+uses it: ``start_fenced_browser`` (called by ``PantauSpider.from_crawler`` for that crawl
+alone) installs scrapy-playwright's download
 handler with the system Chromium (``PANTAU_BROWSER``, else the first Chromium on PATH; it
 never downloads a browser), headless, one browser per crawl process; images, fonts and media
 are aborted before they load; ``BrowserPagesMiddleware`` marks the spider's page requests
 (GET, not ``/api/``) for the browser, and scrapy-playwright closes each page once its HTML
 is read. Every other spider, and every API request, stays plain HTTP.
+
+A rendered page runs the site's scripts, written by whoever wrote the page: Chromium goes
+through the fence proxy (``crawler.fence_proxy``) for every connection, so neither the page
+nor a script or redirect of it reaches a private, loopback or metadata address unless the
+``PANTAU_NETWORK_ALLOW`` setting (``[network] allow``, passed by ``crawler.crawl``) names
+it. ``start_fenced_browser`` starts that proxy for the crawl and stops it when the engine
+stops.
 """
 
 from __future__ import annotations
 
-from typing import Any, Self
+import logging
+import os
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request
 
+from crawler.fence import Fence, parse_allow
+
+if TYPE_CHECKING:
+    from crawler.fence_proxy import FenceProxy
+
+logger = logging.getLogger(__name__)
+
 # Resource types Chromium never needs to fetch for Pantau to read a page's HTML and JSON.
 BLOCKED_RESOURCES = frozenset({"image", "font", "media"})
+# None of Chromium's own calls to Google hosts; no QUIC and no WebRTC over UDP (both would
+# pass the fence proxy by).
+LAUNCH_ARGS = (
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+)
 
 
 def should_abort_request(request: Any) -> bool:
@@ -26,8 +56,11 @@ def should_abort_request(request: Any) -> bool:
     return str(getattr(request, "resource_type", "")) in BLOCKED_RESOURCES
 
 
-def browser_settings(executable_path: str, timeout_seconds: float = 30.0) -> dict[str, Any]:
-    """The Scrapy settings that route marked requests through the system Chromium."""
+def browser_settings(
+    executable_path: str, proxy_url: str, timeout_seconds: float = 30.0
+) -> dict[str, Any]:
+    """The Scrapy settings that route marked requests through the system Chromium, which
+    reaches the network only through the fence proxy at ``proxy_url``."""
     handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
     return {
         "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
@@ -35,13 +68,40 @@ def browser_settings(executable_path: str, timeout_seconds: float = 30.0) -> dic
         "PLAYWRIGHT_LAUNCH_OPTIONS": {
             "executable_path": executable_path,
             "headless": True,
-            "args": ["--no-sandbox", "--disable-dev-shm-usage"],
+            "args": launch_args(),
+            "proxy": {"server": proxy_url},
         },
         "PLAYWRIGHT_ABORT_REQUEST": "crawler.browser_pages.should_abort_request",
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout_seconds * 1000,
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2,
     }
+
+
+def launch_args(euid: int | None = None) -> list[str]:
+    """Chromium's switches: with its sandbox, unless running as root (``euid`` 0), where
+    Chromium cannot start with one."""
+    euid = os.geteuid() if euid is None else euid
+    return [*LAUNCH_ARGS, *(["--no-sandbox"] if euid == 0 else [])]
+
+
+def start_fenced_browser(crawler: Crawler, executable_path: str) -> FenceProxy:
+    """Start the fence proxy of this crawl (stopped with the engine) and set the crawl's
+    settings so that its browser goes through it. ``ValueError`` names a bad entry of
+    ``PANTAU_NETWORK_ALLOW``."""
+    # Imported here: every crawl loads this module (its middleware), few start a browser.
+    from crawler.fence_proxy import FenceProxy
+
+    allow = [entry for entry in crawler.settings.getlist("PANTAU_NETWORK_ALLOW") if entry]
+    fence = Fence(parse_allow(allow))
+    timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 30.0)
+    proxy = FenceProxy(fence, timeout=timeout)
+    proxy.start()
+    crawler.signals.connect(proxy.close, signal=signals.engine_stopped, weak=False)
+    for key, value in browser_settings(executable_path, proxy.url, timeout).items():
+        crawler.settings.set(key, value, priority="spider")
+    logger.info("browser pages go through the fence proxy at %s", proxy.url)
+    return proxy
 
 
 class BrowserPagesMiddleware:

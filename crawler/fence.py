@@ -14,7 +14,7 @@ demo and the tests allow their own loopback servers)::
 The check resolves the name itself; a client that then resolved it again could be
 given another address (DNS rebinding). So the callers connect to an address the check
 returned: ``crawler.media`` directly, and the capture browser through the fencing proxy
-(``evidence.proxy``), which does the browser's name lookups for it.
+(``crawler.fence_proxy``), which does the browser's name lookups for it.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ Pantau-specific settings, given with ``-s NAME=value`` (``crawler.crawl`` does):
 ``PANTAU_RETRY_BACKOFF``   first backoff in seconds when a 429/5xx has no ``Retry-After``
 ``PANTAU_SESSION_FILE``    the source's stored session (``crawler.sessions``); unset, no cookies
 ``PANTAU_BROWSER``         Chromium for ``-a browser=true`` crawls (default: first on PATH)
+``PANTAU_NETWORK_ALLOW``   networks a rendered page may reach despite the fence (``a,b/24``)
 ``PANTAU_X_QUERY_IDS``     JSON: X GraphQL operation name -> query id, when X changes them
 ``PANTAU_STORE_BATCH_SIZE``  posts ``StorePipeline`` commits in one transaction (200)
 ``PANTAU_STORE_BATCH_SECONDS``  longest a crawled post waits for its commit (5)
@@ -79,6 +80,10 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {"crawler.extensions.RunRecorder": 500}
 
 FEED_EXPORT_ENCODING = "utf-8"
+# The same JSON Lines, written faster for Pantau's items (crawler/exporters.py).
+FEED_EXPORTERS = {
+    name: "crawler.exporters.JsonLinesExporter" for name in ("jsonlines", "jsonl", "jl")
+}
 LOG_LEVEL = "INFO"
 
 PANTAU_MAX_TEXT_CHARS = 100_000
@@ -86,3 +91,4 @@ PANTAU_RETRY_MAX_WAIT = 120.0
 PANTAU_RETRY_BACKOFF = 2.0
 PANTAU_STORE_BATCH_SIZE = 200
 PANTAU_STORE_BATCH_SECONDS = 5.0
+PANTAU_NETWORK_ALLOW: list[str] = []

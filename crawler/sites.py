@@ -10,7 +10,7 @@ it loads a ``[[sources]]`` entry, so a broken site file stops the program at sta
     next_page = "a.next::attr(href)"               # optional: link to the next page
     blocked = "form#login"                         # optional: marks a login/captcha page
     timezone = "+07:00"                            # optional: offset of dates without one
-    browser = false                                # optional; true is not supported yet
+    browser = true                                 # optional: render pages in Chromium
     [fields]                                       # read inside each listing
     url = "a.title::attr(href)"                    # required: the listing's link
     title = "a.title::text"
@@ -142,7 +142,7 @@ def parse_site(raw: Mapping[str, Any], path: str | Path = "site.toml") -> Site:
         detail_fields=detail_fields,
         next_page=_spec(path, "next_page", raw["next_page"]) if "next_page" in raw else None,
         timezone=_timezone(path, raw.get("timezone", "+00:00")),
-        browser=_browser(path, raw.get("browser", False)),
+        browser=_bool(path, "browser", raw.get("browser", False)),
         allowed_domains=_domains(path, raw.get("allowed_domains"), start_urls),
         blocked=_spec(path, "blocked", raw["blocked"]) if "blocked" in raw else None,
     )
@@ -256,14 +256,6 @@ def _bool(path: str | Path, key: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise SiteFileError(path, key, "must be true or false")
     return value
-
-
-def _browser(path: str | Path, value: Any) -> bool:
-    if _bool(path, "browser", value):
-        raise SiteFileError(
-            path, "browser", "rendering in a browser is not supported yet; only false works"
-        )
-    return False
 
 
 def _domains(path: str | Path, value: Any, start_urls: tuple[str, ...]) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ is ``evidence.verify``.
 Posts arrive from hostile places, and the pages they lead to are written by criminals:
 
 - the post URL must pass the network fence (``crawler.fence``), and every connection
-  the page makes goes through the fence proxy (``evidence.proxy``); what was refused is
+  the page makes goes through the fence proxy (``crawler.fence_proxy``); what was refused is
   noted in the manifest, and a page that ends on a refused address (a redirect or meta
   refresh inward) is not captured;
 - Chromium keeps its sandbox, except as root, where it cannot start with one (the
@@ -42,6 +42,7 @@ from crawler.chromium import sandbox_options
 from crawler.config import BrowserConfig
 from crawler.errors import BundleWriteError, CaptureError, ConfigError, FencedError
 from crawler.fence import Fence
+from crawler.fence_proxy import FenceProxy
 from evidence.bundle import (
     PAGE_HTML,
     PAGE_TEXT,
@@ -55,7 +56,6 @@ from evidence.bundle import (
     write_bundle,
 )
 from evidence.inert import inert_copy
-from evidence.proxy import FenceProxy
 from evidence.watchdog import Watchdog, browser_groups, kill_group
 
 logger = logging.getLogger(__name__)

@@ -38,7 +38,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import store
-from crawler.browser_pages import browser_settings
+from crawler.browser_pages import start_fenced_browser
 from crawler.config import find_browser
 from crawler.extensions import BLOCKED_PREFIX, WALK_FLOOR_STAT, WALK_TOP_STAT
 from crawler.items import PostItem
@@ -121,18 +121,21 @@ class PantauSpider(scrapy.Spider):
         self.base_url = parse_base_url(base_url or self.default_base_url)
         self.max_pages = parse_max_pages(max_pages)
         self._positions: dict[str, Position] = {}
+        self._walked: tuple[Position | None, Position | None] = (None, None)
         self.start_url = parse_start_url(url)
         self.proxy = parse_proxy(proxy)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         """The spider; with ``browser=true`` its crawl fetches pages through Chromium
-        (``crawler.browser_pages``), set here because only this crawl needs it."""
+        behind the fence proxy (``crawler.browser_pages``), set here because only this
+        crawl needs it. The browser cannot go through the spider's own ``proxy`` too."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.browser:
+            if spider.proxy:
+                raise ValueError("proxy cannot be combined with browser=true")
             executable = crawler.settings.get("PANTAU_BROWSER") or find_browser()
-            for key, value in browser_settings(executable).items():
-                crawler.settings.set(key, value, priority="spider")
+            start_fenced_browser(crawler, executable)
         return spider
 
     def default_source(self) -> str:
@@ -164,9 +167,16 @@ class PantauSpider(scrapy.Spider):
         if position is None:
             return
         self._positions[str(item.get("post_id"))] = position
-        stats = self.crawler.stats
-        stats.max_value(WALK_TOP_STAT, position)
-        stats.min_value(WALK_FLOOR_STAT, position)
+        # The stats are written only when the range widens (on a walk back, about once a
+        # page instead of twice a post: those calls were a measurable part of a crawl).
+        top, floor = self._walked
+        if top is None or position > top:  # type: ignore[operator]
+            top = position
+            self.crawler.stats.max_value(WALK_TOP_STAT, position)
+        if floor is None or position < floor:  # type: ignore[operator]
+            floor = position
+            self.crawler.stats.min_value(WALK_FLOOR_STAT, position)
+        self._walked = (top, floor)
 
     @cached_property
     def watermark(self) -> Position | None:

@@ -7,12 +7,15 @@ link when the site file has a ``[detail.fields]`` table, and yields one ``PostIt
 listing. No code per site.
 
     scrapy crawl classifieds -a site=spiders/sites/FILE.toml [-a base_url=URL]
-        [-a url=START_URL] [-a max_pages=N] [-a proxy=URL] -O out.jsonl
+        [-a url=START_URL] [-a max_pages=N] [-a proxy=URL] [-a browser=true] -O out.jsonl
 
 ``base_url`` moves the whole site: start pages and every absolute link to the site
 file's origin are rewritten to it (tests point it at a loopback replica of the real
 pages); links to other hosts are never followed. ``url`` replaces the start pages with
-one page. A listing's ``post_id`` is ``<site name>/<id field or URL path>``.
+one page. A listing's ``post_id`` is ``<site name>/<id field or URL path>``. With
+``browser = true`` in the site file (or ``-a browser=true``) the list and listing pages are
+rendered in Chromium behind the network fence (``crawler.browser_pages``), for sites whose
+listings are put in the page by script.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class ClassifiedsSpider(PantauSpider):
         try:
             self.site = load_site(site)
             super().__init__(*args, base_url=base_url or self.site.origin, **kwargs)
+            self.browser = self.browser or self.site.browser
             self.start_url = parse_base_url(url) if url else None
             self.proxy = parse_base_url(proxy) if proxy else None
         except (SiteFileError, ValueError) as exc:

@@ -56,6 +56,7 @@ _AUTHORS = (_css(".tgme_widget_message_from_author"), _css(".tgme_widget_message
 _MEDIA_NODES = _css(_MEDIA)
 _FORWARDED = _css(".tgme_widget_message_forwarded_from_name")
 _TEXTS = _css("div.tgme_widget_message_text")
+_REPLIES = _css(".tgme_widget_message_reply")
 
 
 class TelegramSpider(PantauSpider):
@@ -232,7 +233,7 @@ def message_author(block: Selector) -> str | None:
 def message_images(block: Selector, response: TextResponse) -> list[str]:
     """Absolute URLs of photos and video thumbnails, in page order, without repeats."""
     urls: list[str] = []
-    for media in outside_replies(_MEDIA_NODES(block.root)):
+    for media in outside_replies(_MEDIA_NODES(block.root), block):
         match = _BACKGROUND.search(media.get("style", ""))
         if match:
             url = response.urljoin(match.group(1).strip())
@@ -256,8 +257,10 @@ def forwarded_from(block: Selector, response: TextResponse) -> dict[str, str | N
 def message_text(block: Selector) -> str:
     """The message text with line breaks and link targets; a nested caption once."""
     texts: list[str] = []
-    for node in outside_replies(_TEXTS(block.root)):
-        if _has_class_ancestor(node, "tgme_widget_message_text"):
+    nodes = outside_replies(_TEXTS(block.root), block)
+    for node in nodes:
+        # Only where there are several can one text sit inside another (a caption).
+        if len(nodes) > 1 and _has_class_ancestor(node, "tgme_widget_message_text"):
             continue
         text = clean_lines(inner_text(node))
         if text and text not in texts:
@@ -265,8 +268,12 @@ def message_text(block: Selector) -> str:
     return "\n\n".join(texts)
 
 
-def outside_replies(nodes: list[HtmlElement]) -> list[HtmlElement]:
-    """``nodes`` that are not part of a quoted reply."""
+def outside_replies(nodes: list[HtmlElement], block: Selector) -> list[HtmlElement]:
+    """``nodes`` (found in ``block``) that are not part of a quoted reply. Most messages
+    quote none: then no node's ancestors need walking (that walk was a measurable part of
+    a crawl)."""
+    if not nodes or not _REPLIES(block.root):
+        return nodes
     return [n for n in nodes if not _has_class_ancestor(n, "tgme_widget_message_reply")]
 
 

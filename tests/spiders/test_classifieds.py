@@ -18,7 +18,14 @@ from crawler.items import PostItem
 from crawler.sites import SiteFileError, parse_date, parse_site, parse_site_file
 from spiders.classifieds import ClassifiedsSpider, listing_id
 from tests.support import REPO
-from tests.support.classifieds_replica import LISTINGS, ORIGIN, detail_page, routes, search_page
+from tests.support.classifieds_replica import (
+    LISTINGS,
+    ORIGIN,
+    detail_page,
+    routes,
+    scripted_routes,
+    search_page,
+)
 from tests.support.http import Reply, serve
 from tests.support.replica import html_response, read_jsonl, run_spider
 
@@ -55,7 +62,6 @@ def make(**args: Any) -> ClassifiedsSpider:
         ({"fields": {"url": "a", "title": {"xpath": "//a[", "format": "%Y"}}}, "fields.title"),
         ({"fields": {"url": "a", "title": {"css": "a", "format": "%Y"}}}, "fields.title.format"),
         ({"timezone": "WIB"}, "timezone"),
-        ({"browser": True}, "browser"),
         ({"browser": "yes"}, "browser"),
         ({"next_page": 3}, "next_page"),
         ({"detail": {"fields": {"body": "p"}}}, "detail.fields.body"),
@@ -86,6 +92,11 @@ def test_an_unreadable_site_file_is_one_line(
         path.write_text(content)
     with pytest.raises(SiteFileError, match=problem):
         parse_site_file(path)
+
+
+def test_browser_true_in_a_site_file_renders_the_pages() -> None:
+    assert parse_site({**MINIMAL, "browser": True}).browser is True
+    assert parse_site(MINIMAL).browser is False
 
 
 def test_selectors_starting_with_a_slash_are_xpath() -> None:
@@ -335,3 +346,91 @@ def test_crawl_drops_a_huge_listing_page_and_keeps_the_listing(tmp_path: Path) -
     assert len(items) == len(LISTINGS)
     assert items[LISTINGS[1].title]["text"] == LISTINGS[1].title
     assert "classifieds/details_failed" in result.stderr
+
+
+# Sites that put their listings in the page by script -----------------------------------
+
+
+def browser_site_file(tmp_path: Path) -> Path:
+    """The replica's site file with ``browser = true``."""
+    path = tmp_path / "craigslist-browser.toml"
+    path.write_text("browser = true\n" + SITE.read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+def test_a_plain_crawl_finds_no_listing_put_in_by_script(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with serve(scripted_routes()) as base:
+        result = run_spider(
+            "classifieds", {"site": str(SITE), "base_url": base, "max_pages": "3"}, out
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert read_jsonl(out) == []
+    assert "classifieds/pages_without_listings" in result.stderr
+
+
+@pytest.mark.browser
+def test_browser_site_file_reads_listings_and_texts_put_in_by_script(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    site = browser_site_file(tmp_path)
+    with serve(scripted_routes()) as base:
+        result = run_spider(
+            "classifieds",
+            {"site": str(site), "base_url": base, "max_pages": "3"},
+            out,
+            {"PANTAU_NETWORK_ALLOW": "127.0.0.1"},
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    items = {item["title"]: item for item in read_jsonl(out)}
+    assert sorted(items) == sorted(listing.title for listing in LISTINGS)
+    first = items[LISTINGS[0].title]
+    assert first["url"] == base + LISTINGS[0].path
+    assert "- Usia 18-35\n- Bisa mengetik" in first["text"]
+    assert "QR Code" not in first["text"]
+    assert first["posted_at"] == "2026-11-20T02:15:00+00:00"
+    assert "alert(" not in items[LISTINGS[3].title]["text"]
+    assert "'playwright/page_count/closed': 7" in result.stderr
+    assert "'playwright/request_count/aborted'" in result.stderr
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("allow", "reached"), [("127.0.0.1", False), ("127.0.0.1,127.0.0.2", True)]
+)
+def test_a_rendered_page_reaches_only_what_the_fence_allows(
+    tmp_path: Path, allow: str, reached: bool
+) -> None:
+    """A search page's script asks an internal address (127.0.0.2) while it loads: the
+    fence refuses it unless ``PANTAU_NETWORK_ALLOW`` names it."""
+    internal_log: list[str] = []
+    site = browser_site_file(tmp_path)
+    with serve({"/rahasia": Reply(b"RAHASIA")}, host="127.0.0.2", log=internal_log) as internal:
+        beacon = internal + "/rahasia"
+        with serve(scripted_routes(beacon=beacon)) as base:
+            result = run_spider(
+                "classifieds",
+                {"site": str(site), "base_url": base, "max_pages": "1"},
+                tmp_path / "out.jsonl",
+                {"PANTAU_NETWORK_ALLOW": allow},
+            )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(read_jsonl(tmp_path / "out.jsonl")) == 3
+    assert bool(internal_log) is reached
+
+
+@pytest.mark.browser
+def test_a_browser_crawl_of_an_address_the_fence_refuses_fails(tmp_path: Path) -> None:
+    site = browser_site_file(tmp_path)
+    with serve(scripted_routes()) as base:
+        result = run_spider(
+            "classifieds", {"site": str(site), "base_url": base}, tmp_path / "out.jsonl"
+        )
+    assert read_jsonl(tmp_path / "out.jsonl") == []
+    assert "fence proxy: refused " + base + "/search/sss: loopback address" in result.stderr
+    assert "Could not fetch " + base + "/search/sss" in result.stderr
+
+
+def test_a_browser_crawl_cannot_go_through_the_spiders_proxy(tmp_path: Path) -> None:
+    site = browser_site_file(tmp_path)
+    with pytest.raises(ValueError, match="proxy cannot be combined with browser=true"):
+        make(site=str(site), proxy="http://127.0.0.1:3128")

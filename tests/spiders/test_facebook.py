@@ -432,7 +432,13 @@ def test_browser_true_reads_the_page_through_chromium_without_images(tmp_path: P
         "/img/poster.png": Reply(b"\x89PNG", content_type="image/png"),
     }
     with serve_site(site_routes) as running:
-        result, items = crawl(running, tmp_path, group=GROUP, browser="true")
+        result, items = crawl(
+            running,
+            tmp_path,
+            group=GROUP,
+            browser="true",
+            settings={"PANTAU_NETWORK_ALLOW": "127.0.0.1"},
+        )
         paths = [hit.path for hit in running.hits]
     assert result.returncode == 0, result.stderr
     assert [i["post_id"] for i in items] == [p.post_id for p in POSTS[:3]]

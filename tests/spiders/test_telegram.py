@@ -25,7 +25,14 @@ from pantau.replica import (
     render_contact_page,
     serve_replica,
 )
-from spiders.telegram import TelegramSpider, clean_href, message_time, parse_count
+from spiders.telegram import (
+    TelegramSpider,
+    clean_href,
+    message_images,
+    message_text,
+    message_time,
+    parse_count,
+)
 from tests.support.http import Reply, serve
 from tests.support.replica import (
     SHARED_TELEGRAM,
@@ -499,3 +506,19 @@ def test_crawl_reads_the_channel_search(channel: Channel, tmp_path: Path) -> Non
         )
     assert result.returncode == 0, result.stderr[-2000:]
     assert len(read_jsonl(out)) == len(page_of(channel, None)[0])
+
+
+def test_a_quoted_reply_gives_neither_text_nor_pictures() -> None:
+    body = (
+        '<div class="tgme_widget_message" data-post="loker/7">'
+        '<a class="tgme_widget_message_reply" href="https://t.me/loker/6">'
+        '<div class="tgme_widget_message_text">Pesan lama yang dikutip</div>'
+        '<i class="tgme_widget_message_video_thumb" style="background-image:url(\'/old.jpg\')">'
+        "</i></a>"
+        '<a class="tgme_widget_message_photo_wrap" style="background-image:url(\'/new.jpg\')"></a>'
+        '<div class="tgme_widget_message_text">Lowongan baru: admin Kamboja</div></div>'
+    )
+    response = html_response("https://t.me/s/loker", body)
+    block = response.css("div.tgme_widget_message")[0]
+    assert message_text(block) == "Lowongan baru: admin Kamboja"
+    assert message_images(block, response) == ["https://t.me/new.jpg"]

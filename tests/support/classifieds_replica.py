@@ -2,11 +2,15 @@
 with Indonesian listings written for these tests (not copied from ../shared).
 
 Links are absolute to the real host, as on the live site, so that the spider's
-``base_url`` rewriting is exercised; ``routes(origin)`` gives the pages for ``serve``.
+``base_url`` rewriting is exercised; ``routes(origin)`` gives the pages for ``serve``, and
+``scripted_routes(origin)`` the same pages with their listings and posting texts put in by
+a script, as on sites that render in the browser (a plain HTTP fetch sees none of them).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from html import escape
 
@@ -141,4 +145,47 @@ def routes(origin: str = ORIGIN) -> dict[str, Reply]:
     pages["/search/sss?s=120"] = Reply(search_page(2, origin).encode())
     for listing in LISTINGS:
         pages[listing.path] = Reply(detail_page(listing, origin).encode())
+    return pages
+
+
+_RESULTS = re.compile(r"<ol>(.*)</ol>", re.S)
+_BODY = re.compile(r"(<section id=\"postingbody\">)(.*)(</section><div class=\"postinginfos)", re.S)
+
+
+def _script_putting(html: str, selector: str) -> str:
+    """A script that puts ``html`` into the element ``selector`` names, as it runs."""
+    data = json.dumps(html).replace("</", "<\\/")
+    return f"<script>document.querySelector({json.dumps(selector)}).innerHTML = {data};</script>"
+
+
+def _beacon_script(url: str) -> str:
+    """A script that asks ``url`` before the page finishes loading (a synchronous XHR, so
+    the request is made before the browser hands the page over), errors ignored."""
+    target = json.dumps(url)
+    return (
+        "<script>try { const r = new XMLHttpRequest(); "
+        f"r.open('GET', {target}, false); r.send(); }} catch (e) {{}}</script>"
+    )
+
+
+def scripted_routes(origin: str = ORIGIN, beacon: str | None = None) -> dict[str, Reply]:
+    """``routes(origin)`` with the search results and posting texts moved into scripts
+    that put them in the page; with ``beacon``, each search page's script also asks that
+    URL (a stand-in for a hostile page reaching into the network)."""
+    pages = routes(origin)
+    for path, reply in pages.items():
+        page = reply.body.decode()
+        if path.startswith("/search/"):
+            cards = _RESULTS.search(page)
+            assert cards is not None
+            page = page.replace(cards.group(0), "<ol></ol>")
+            script = _script_putting(cards.group(1), "ol")
+            if beacon:
+                script = _beacon_script(beacon) + script
+        else:
+            body = _BODY.search(page)
+            assert body is not None
+            page = page.replace(body.group(0), body.group(1) + body.group(3))
+            script = _script_putting(body.group(2), "#postingbody")
+        pages[path] = Reply(page.replace("</body>", script + "</body>").encode())
     return pages

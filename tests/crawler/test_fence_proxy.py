@@ -10,7 +10,7 @@ from ipaddress import ip_address
 import pytest
 
 from crawler.fence import Fence, parse_allow
-from evidence.proxy import FenceProxy
+from crawler.fence_proxy import FenceProxy
 from tests.support.http import Reply, loopback_fence, serve
 
 PAGE = b"<p>Loker Kamboja</p>"

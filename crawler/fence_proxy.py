@@ -1,7 +1,8 @@
-"""The fence in front of the capture browser: a small forward proxy on loopback.
+"""The fence in front of Pantau's browsers: a small forward proxy on loopback.
 
-Chromium is launched with this proxy for everything (Playwright also sends loopback
-through it), so every connection a captured page makes — the navigation, each redirect
+Evidence capture (``evidence.capture``) and the crawls that render pages in Chromium
+(``crawler.browser_pages``) launch it with this proxy for everything (Playwright also
+sends loopback through it), so every connection a page makes — the navigation, each redirect
 hop, a meta refresh, images, iframes, a script's ``fetch`` or XHR, websockets (always a
 ``CONNECT`` tunnel) — reaches the network only after ``crawler.fence`` has checked the
 URL's host, and then goes to the address that was checked: a second DNS answer cannot
@@ -43,7 +44,7 @@ class ProxyRequestError(Exception):
 
 
 class FenceProxy:
-    """The proxy server, in a thread of its own, for one ``Capturer``::
+    """The proxy server, in a thread of its own, for one browser::
 
     with FenceProxy(fence, timeout=30) as proxy:
         browser = chromium.launch(proxy={"server": proxy.url})

@@ -1,0 +1,45 @@
+"""The settings of crawls that render pages in Chromium (``crawler.browser_pages``); the
+crawls themselves are tested with the spiders (``tests/spiders/test_classifieds.py``)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from scrapy import Spider
+from scrapy.crawler import Crawler
+
+from crawler.browser_pages import launch_args, should_abort_request, start_fenced_browser
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "aborted"),
+    [("image", True), ("font", True), ("media", True), ("document", False), ("xhr", False)],
+)
+def test_images_fonts_and_media_are_aborted(resource_type: str, aborted: bool) -> None:
+    assert should_abort_request(SimpleNamespace(resource_type=resource_type)) is aborted
+
+
+@pytest.mark.parametrize(("euid", "sandboxed"), [(0, False), (1000, True)])
+def test_chromium_keeps_its_sandbox_unless_root(euid: int, sandboxed: bool) -> None:
+    args = launch_args(euid)
+    assert ("--no-sandbox" not in args) is sandboxed
+    assert "--disable-quic" in args
+
+
+def test_the_browser_of_a_crawl_goes_through_the_fence_proxy() -> None:
+    # Not started, so its settings can still change, as in a spider's from_crawler.
+    crawler = Crawler(Spider, {"PANTAU_NETWORK_ALLOW": "127.0.0.1,10.0.0.0/8"})
+    proxy = start_fenced_browser(crawler, "/usr/bin/chromium")
+    try:
+        options = crawler.settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
+        assert options["proxy"] == {"server": proxy.url}
+        assert [str(n) for n in proxy.fence.allow] == ["127.0.0.1/32", "10.0.0.0/8"]
+    finally:
+        proxy.close()
+
+
+def test_a_bad_allow_entry_is_named() -> None:
+    crawler = Crawler(Spider, {"PANTAU_NETWORK_ALLOW": "localhost"})
+    with pytest.raises(ValueError, match="'localhost'"):
+        start_fenced_browser(crawler, "/usr/bin/chromium")
