@@ -20,7 +20,6 @@ stops.
 from __future__ import annotations
 
 import logging
-import os
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
@@ -28,6 +27,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request
 
+from crawler.chromium import FENCED_ARGS, sandbox_options
 from crawler.fence import Fence, parse_allow
 
 if TYPE_CHECKING:
@@ -37,18 +37,6 @@ logger = logging.getLogger(__name__)
 
 # Resource types Chromium never needs to fetch for Pantau to read a page's HTML and JSON.
 BLOCKED_RESOURCES = frozenset({"image", "font", "media"})
-# None of Chromium's own calls to Google hosts; no QUIC and no WebRTC over UDP (both would
-# pass the fence proxy by).
-LAUNCH_ARGS = (
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
-    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
-)
 
 
 def should_abort_request(request: Any) -> bool:
@@ -68,8 +56,8 @@ def browser_settings(
         "PLAYWRIGHT_LAUNCH_OPTIONS": {
             "executable_path": executable_path,
             "headless": True,
-            "args": launch_args(),
             "proxy": {"server": proxy_url},
+            **sandbox_options(FENCED_ARGS),
         },
         "PLAYWRIGHT_ABORT_REQUEST": "crawler.browser_pages.should_abort_request",
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout_seconds * 1000,
@@ -81,8 +69,7 @@ def browser_settings(
 def launch_args(euid: int | None = None) -> list[str]:
     """Chromium's switches: with its sandbox, unless running as root (``euid`` 0), where
     Chromium cannot start with one."""
-    euid = os.geteuid() if euid is None else euid
-    return [*LAUNCH_ARGS, *(["--no-sandbox"] if euid == 0 else [])]
+    return sandbox_options(FENCED_ARGS, euid)["args"]
 
 
 def start_fenced_browser(crawler: Crawler, executable_path: str) -> FenceProxy:

@@ -12,6 +12,18 @@ import os
 from typing import Any
 
 NO_SANDBOX = "--no-sandbox"
+# Chromium behind the fence proxy on a server without a display: none of its own calls to
+# Google hosts, no QUIC and no WebRTC over UDP (both would pass the proxy by).
+FENCED_ARGS = (
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+)
 
 
 def keeps_sandbox(euid: int | None = None) -> bool:

@@ -38,7 +38,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlite_utils import Database
 
 from crawler import store
-from crawler.chromium import sandbox_options
+from crawler.chromium import FENCED_ARGS, sandbox_options
 from crawler.config import BrowserConfig
 from crawler.errors import BundleWriteError, CaptureError, ConfigError, FencedError
 from crawler.fence import Fence
@@ -61,20 +61,8 @@ from evidence.watchdog import Watchdog, browser_groups, kill_group
 logger = logging.getLogger(__name__)
 
 
-# Chromium runs on a server without a display: no GPU, none of its calls to Google hosts,
-# no QUIC (UDP would pass the proxy by), and WebRTC only through the proxy (no UDP to
-# addresses the fence would refuse).
-LAUNCH_ARGS = (
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
-    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
-)
+# Behind the fence proxy (crawler.chromium), and no GPU on a server without a display.
+LAUNCH_ARGS = ("--disable-gpu", *FENCED_ARGS)
 # A whole capture (load, settle, screenshot, reading the page) may take this many times
 # the page time limit before the watchdog kills the browser.
 DEADLINE_FACTOR = 3

@@ -3,6 +3,7 @@ crawls themselves are tested with the spiders (``tests/spiders/test_classifieds.
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -34,6 +35,8 @@ def test_the_browser_of_a_crawl_goes_through_the_fence_proxy() -> None:
     try:
         options = crawler.settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
         assert options["proxy"] == {"server": proxy.url}
+        # Playwright adds --no-sandbox by itself unless chromium_sandbox is set.
+        assert options["chromium_sandbox"] is (os.geteuid() != 0)
         assert [str(n) for n in proxy.fence.allow] == ["127.0.0.1/32", "10.0.0.0/8"]
     finally:
         proxy.close()
