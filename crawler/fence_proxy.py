@@ -8,6 +8,10 @@ hop, a meta refresh, images, iframes, a script's ``fetch`` or XHR, websockets (a
 URL's host, and then goes to the address that was checked: a second DNS answer cannot
 send it elsewhere (DNS rebinding), and the browser itself never resolves a name.
 
+Chromium's own calls home (component updates, Google account sign-in, which Debian's
+build makes because it ships Google API keys) are refused before any DNS lookup: they are
+not the page's, and would otherwise ask the resolver about Google hosts on every start.
+
 A refused request gets ``403`` (plain http) or a refused tunnel (https, wss), and is
 logged (the capture lists the page's refused requests in the manifest). A connection
 that fails is recorded, and ``take_notes`` hands those records to the capture, for its
@@ -36,6 +40,23 @@ _HOP_HEADERS = (b"connection", b"proxy-connection", b"keep-alive", b"proxy-autho
 _REFUSED = (
     b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\n"
     b"Connection: close\r\nContent-Length: 30\r\n\r\nrefused by the Pantau fence.\r\n"
+)
+
+
+# Hosts Chromium itself calls, whatever page it shows; no post page needs them.
+BROWSER_SERVICE_HOSTS = frozenset(
+    {
+        "accounts.google.com",
+        "clients2.google.com",
+        "clients2.googleusercontent.com",
+        "clientservices.googleapis.com",
+        "content-autofill.googleapis.com",
+        "optimizationguide-pa.googleapis.com",
+        "safebrowsingohttpgateway.googleapis.com",
+        "update.googleapis.com",
+        "redirector.gvt1.com",
+        "edgedl.me.gvt1.com",
+    }
 )
 
 
@@ -133,6 +154,10 @@ class _Handler(socketserver.BaseRequestHandler):
             head, rest = _read_head(client)
             method, target = _request_line(head)
             url, port = _target_url(method, target)
+            if (urlsplit(url).hostname or "").lower() in BROWSER_SERVICE_HOSTS:
+                logger.debug("fence proxy: refused the browser's own call to %s", url[:200])
+                _send_quietly(client, _REFUSED)
+                return
             address = proxy.fence.check_url(url)[0]
         except FencedError as exc:
             logger.info("fence proxy: refused %s: %s", exc.url, exc.reason)

@@ -108,3 +108,27 @@ def test_connection_goes_to_the_checked_address(site: str) -> None:
     with FenceProxy(fence, timeout=5) as proxy:
         answer = exchange(proxy, get(f"http://pos.invalid:{port}/loker"))
     assert answer.endswith(PAGE)
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"CONNECT update.googleapis.com:443 HTTP/1.1\r\nHost: update.googleapis.com:443\r\n\r\n",
+        get("http://update.googleapis.com/service/update2/json?cup2key=1"),
+        b"CONNECT Accounts.Google.com:443 HTTP/1.1\r\nHost: accounts.google.com:443\r\n\r\n",
+    ],
+)
+def test_the_browsers_own_calls_home_are_refused_without_a_dns_lookup(
+    proxy: FenceProxy, request_bytes: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    looked_up: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def recording_getaddrinfo(host: str, *args: object, **kwargs: object) -> object:
+        looked_up.append(host)
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", recording_getaddrinfo)
+    assert exchange(proxy, request_bytes).startswith(b"HTTP/1.1 403")
+    assert [host for host in looked_up if "google" in host.lower()] == []
+    assert proxy.take_notes() == []
