@@ -1114,6 +1114,17 @@ def flagged_posts(db: Database, limit: int = 50, label: str = "suspicious") -> l
     )
 
 
+def labels_by_source(db: Database) -> list[dict[str, Any]]:
+    """How many posts of each source carry each label (``label`` None: not classified)."""
+    return list(
+        db.query(
+            "SELECT posts.source, verdicts.label, count(*) AS n FROM posts "
+            "LEFT JOIN verdicts ON verdicts.post_key = posts.key "
+            "GROUP BY posts.source, verdicts.label ORDER BY posts.source, verdicts.label"
+        )
+    )
+
+
 def status_counts(db: Database) -> dict[str, Any]:
     """Counts an operator wants at a glance: posts, verdicts, evidence, alert states."""
     alerts = {

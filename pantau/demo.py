@@ -1,11 +1,11 @@
 """``pantau demo``: the whole job on embedded defaults, with nothing leaving the machine.
 
-It serves the bundled replica Telegram channel on 127.0.0.1, starts a local SMTP
-server that saves every message as an ``.eml`` file (unless ``PANTAU_SMTP_HOST`` points
-elsewhere), runs one full cycle (crawl, classify, capture, alert) and says what it
-found and where the emails and evidence are. Without ``--once`` it also serves the review
-desk on 127.0.0.1 with a demo reviewer account, links the alert emails to it, and keeps
-watching the channel.
+It serves the bundled replica Telegram channel and Facebook group on 127.0.0.1, starts a
+local SMTP server that saves every message as an ``.eml`` file (unless ``PANTAU_SMTP_HOST``
+points elsewhere), runs one full cycle (crawl both sources, classify, capture, alert) and
+says what each source gave, what it flagged and kept as reports, and where the emails and
+evidence are. Without ``--once`` it also serves the review desk on 127.0.0.1 with a demo
+reviewer account, links the alert emails to it, and keeps watching both sources.
 """
 
 from __future__ import annotations
@@ -15,36 +15,55 @@ import dataclasses
 import ipaddress
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+from sqlite_utils import Database
 
 from alerts.sink import MailSink
 from crawler import store
 from crawler.config import Config, SmtpConfig, Source
-from crawler.crawl import CrawlRunner
+from crawler.crawl import CrawlResult, CrawlRunner
 from crawler.fence import parse_allow
+from pantau.facebook_replica import serve_facebook_replica
 from pantau.replica import serve_replica
 from scheduler import CycleReport, process
 
 DEMO_CHANNEL = "lokerluarnegeri_demo"
+DEMO_GROUP = "lokerluarnegeri"
 DEMO_USER = "demo"
 DEMO_PASSWORD = "pantau-demo"  # the demo desk listens on loopback only
 DESK_PORT = 8080
 
 
-def demo_config(config: Config, base_url: str, smtp: SmtpConfig) -> Config:
-    """The operator's configuration with the demo source and mail server in place, and
-    their loopback addresses let through the network fence."""
-    source = Source(
-        name="demo",
-        spider="telegram",
-        interval_minutes=5,
-        jitter_seconds=0,
-        args={"channel": DEMO_CHANNEL, "base_url": base_url, "max_pages": "3"},
+def demo_sources(telegram_url: str, facebook_url: str) -> tuple[Source, ...]:
+    """The sample Telegram channel and Facebook group, served at these base URLs."""
+    common: dict[str, Any] = {"interval_minutes": 5, "jitter_seconds": 0}
+    return (
+        Source(
+            name="demo-telegram",
+            spider="telegram",
+            args={"channel": DEMO_CHANNEL, "base_url": telegram_url, "max_pages": "3"},
+            **common,
+        ),
+        Source(
+            name="demo-facebook",
+            spider="facebook",
+            args={"group": DEMO_GROUP, "base_url": facebook_url, "max_pages": "3"},
+            **common,
+        ),
     )
-    hosts = {urlsplit(base_url).hostname or "127.0.0.1", smtp.host}
+
+
+def demo_config(config: Config, telegram_url: str, facebook_url: str, smtp: SmtpConfig) -> Config:
+    """The operator's configuration with the two demo sources and the mail server in place,
+    and their loopback addresses let through the network fence."""
+    urls = (telegram_url, facebook_url)
+    hosts = {urlsplit(url).hostname or "127.0.0.1" for url in urls} | {smtp.host}
     allow = config.network.allow + parse_allow(sorted(h for h in hosts if _is_address(h)))
     network = dataclasses.replace(config.network, allow=allow)
-    return dataclasses.replace(config, sources=(source,), smtp=smtp, network=network)
+    sources = demo_sources(telegram_url, facebook_url)
+    return dataclasses.replace(config, sources=sources, smtp=smtp, network=network)
 
 
 def _is_address(host: str) -> bool:
@@ -72,18 +91,20 @@ def run_demo(
 ) -> CycleReport:
     """Run one demo cycle (and keep watching unless ``once``)."""
     with (
-        serve_replica() as site,
+        serve_replica() as channel,
+        serve_facebook_replica() as group,
         mail_server(config, env) as (smtp, mail_folder),
         review_desk(config, enabled=not once) as desk_url,
     ):
-        config = demo_config(config, site.base_url, smtp)
+        config = demo_config(config, channel.base_url, group.base_url, smtp)
         if desk_url:
             config = dataclasses.replace(
                 config, review=dataclasses.replace(config.review, base_url=desk_url)
             )
-        echo(f"Sample channel served at {site.base_url}/s/{DEMO_CHANNEL}")
-        report = cycle(config, echo)
-        summarise(config, report, mail_folder, echo)
+        echo(f"Sample Telegram channel served at {channel.base_url}/s/{DEMO_CHANNEL}")
+        echo(f"Sample Facebook group served at {group.group_url}")
+        crawls, report = cycle(config, echo)
+        summarise(config, crawls, report, mail_folder, echo)
         if desk_url:
             echo(f"Review desk: {desk_url}/ (log in as {DEMO_USER} / {DEMO_PASSWORD})")
         if not once:
@@ -113,26 +134,49 @@ def review_desk(config: Config, *, enabled: bool) -> Iterator[str | None]:
         desk.stop()
 
 
-def cycle(config: Config, echo: Callable[[str], None]) -> CycleReport:
-    result = CrawlRunner(config, timeout_seconds=300, log_level="WARNING").run(config.sources[0])
-    echo(
-        f"Crawl: {result.status}, {result.items_scraped} posts ({result.items_new} new)"
-        + (f": {result.reason}" if result.status != "ok" else "")
-    )
+def cycle(config: Config, echo: Callable[[str], None]) -> tuple[list[CrawlResult], CycleReport]:
+    """Crawl every configured source once (saying how each went), then classify, capture
+    and alert; the crawls' results and the stages' report."""
+    runner = CrawlRunner(config, timeout_seconds=300, log_level="WARNING")
+    crawls = []
+    for source in config.sources:
+        result = runner.run(source)
+        crawls.append(result)
+        echo(
+            f"Crawl {source.name} ({source.spider}): {result.status}, "
+            f"{result.items_scraped} posts ({result.items_new} new)"
+            + (f": {result.reason}" if result.status != "ok" else "")
+        )
     with store.connect(config.db_path) as db:
-        return process(db, config, ignore_backoff=True)
+        return crawls, process(db, config, ignore_backoff=True)
 
 
 def summarise(
-    config: Config, report: CycleReport, mail_folder: Path | None, echo: Callable[[str], None]
+    config: Config,
+    crawls: list[CrawlResult],
+    report: CycleReport,
+    mail_folder: Path | None,
+    echo: Callable[[str], None],
 ) -> None:
-    echo(f"Classified {report.classified} posts; {report.flagged} flagged as suspicious:")
+    """What each source gave, the flagged posts and the reports, evidence and emails."""
     with store.connect(config.db_path) as db:
+        labels = labels_by_source(db)
         flagged = store.flagged_posts(db)
+        reports = store.flagged_posts(db, label="report")
         alerts = store.status_counts(db)["alerts"]
+    for crawl in crawls:
+        counts = labels.get(crawl.source, {})
+        echo(
+            f"Source {crawl.source}: {sum(counts.values())} posts stored, "
+            f"{counts.get('suspicious', 0)} suspicious, {counts.get('report', 0)} reports, "
+            f"{counts.get('not_suspicious', 0)} not suspicious"
+        )
+    echo(f"Classified {report.classified} posts; {report.flagged} flagged as suspicious:")
     for row in flagged:
-        excerpt = " ".join((row["excerpt"] or "[image only]").split())[:80]
-        echo(f"  {row['score']:.2f}  {row['key']}  {excerpt}")
+        echo(f"  {row['score']:.2f}  {row['key']}  {_excerpt(row)}")
+    echo(f"{len(reports)} kept as reports about illegal recruitment (no evidence, no alert):")
+    for row in reports:
+        echo(f"        {row['key']}  {_excerpt(row)}")
     echo(f"Evidence captured for {report.captured} posts in {config.evidence_dir}")
     where = f"saved in {mail_folder}" if mail_folder else f"sent via {config.smtp.host}"
     echo(
@@ -145,9 +189,22 @@ def summarise(
     echo("Check a bundle with: pantau verify <evidence folder>; review with: pantau review list")
 
 
+def _excerpt(row: Mapping[str, Any]) -> str:
+    return " ".join((row["excerpt"] or "[image only]").split())[:80]
+
+
+def labels_by_source(db: Database) -> dict[str, dict[str | None, int]]:
+    """For each source, how many of its stored posts carry each label."""
+    counts: dict[str, dict[str | None, int]] = {}
+    for row in store.labels_by_source(db):
+        counts.setdefault(row["source"], {})[row["label"]] = row["n"]
+    return counts
+
+
 def watch(config: Config, echo: Callable[[str], None]) -> None:
-    """Keep crawling the sample channel every few minutes until Ctrl-C or SIGTERM."""
+    """Keep crawling every demo source every few minutes until Ctrl-C or SIGTERM."""
     from scheduler import Service
 
-    echo("Watching the sample channel every 5 minutes; press Ctrl-C to stop.")
+    names = ", ".join(source.name for source in config.sources)
+    echo(f"Watching {names} every 5 minutes; press Ctrl-C to stop.")
     Service(config).serve()

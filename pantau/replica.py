@@ -382,10 +382,15 @@ class ReplicaSite:
         return 200, "text/html; charset=utf-8", page.encode()
 
     def _image(self, name: str) -> tuple[int, str, bytes | str]:
-        path = self.root / "img" / name
-        if not _FILE.match(name) or not path.is_file():
-            return 404, "text/plain", b"no such image"
-        return 200, "image/png", path.read_bytes()
+        return image_reply(self.root, name)
+
+
+def image_reply(root: Path, name: str) -> tuple[int, str, bytes]:
+    """Status, content type and body for the poster ``img/<name>`` under ``root``."""
+    path = root / "img" / name
+    if not _FILE.match(name) or not path.is_file():
+        return 404, "text/plain", b"no such image"
+    return 200, "image/png", path.read_bytes()
 
 
 def _handler(site: ReplicaSite) -> type[BaseHTTPRequestHandler]:
@@ -425,13 +430,23 @@ def serve_replica(
     """
     root = root or SAMPLE_SITE
     site = ReplicaSite(base_url="", channel=load_channel(root), root=root, pages=pages or {})
-    server = ThreadingHTTPServer((host, port), _handler(site))
+    with loopback_server(_handler(site), host, port, "replica") as base_url:
+        site.base_url = base_url
+        yield site
+
+
+@contextmanager
+def loopback_server(
+    handler: type[BaseHTTPRequestHandler], host: str, port: int, name: str
+) -> Iterator[str]:
+    """Serve ``handler`` on ``host:port`` (0: any free port) in a daemon thread; yields the
+    base URL; shuts the server down and closes its socket on exit."""
+    server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
-    site.base_url = f"http://{host}:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="replica", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
-        yield site
+        yield f"http://{host}:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

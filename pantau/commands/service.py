@@ -20,7 +20,8 @@ from pantau.options import config_option, get_config, refuse_root, setup_logging
 @config_option
 @click.option("--once", is_flag=True, help="Exit after one cycle instead of watching on.")
 def demo(config_path: str | None, once: bool) -> None:
-    """Run Pantau against the bundled sample channel with a local mail sink.
+    """Run Pantau against the bundled sample Telegram channel and Facebook group,
+    with a local mail sink.
 
     \b
     Example:

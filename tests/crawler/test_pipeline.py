@@ -310,7 +310,7 @@ def crawl_into(site: Any, db_path: Path, channel: str = CHANNEL) -> None:
 def test_crawl_records_an_ok_run_with_counts(site: Any, db_path: Path) -> None:
     crawl_into(site, db_path)
     assert stored(db_path, "SELECT status, reason, items_scraped, items_new FROM runs") == [
-        {"status": "ok", "reason": "finished", "items_scraped": 13, "items_new": 13}
+        {"status": "ok", "reason": "finished", "items_scraped": 14, "items_new": 14}
     ]
 
 
@@ -318,10 +318,10 @@ def test_recrawl_never_duplicates_posts(site: Any, db_path: Path) -> None:
     crawl_into(site, db_path)
     crawl_into(site, db_path)
     assert stored(db_path, "SELECT count(*) AS n, count(DISTINCT key) AS k FROM posts") == [
-        {"n": 13, "k": 13}
+        {"n": 14, "k": 14}
     ]
     assert stored(db_path, "SELECT items_new FROM runs ORDER BY id") == [
-        {"items_new": 13},
+        {"items_new": 14},
         {"items_new": 0},
     ]
 

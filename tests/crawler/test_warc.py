@@ -43,7 +43,7 @@ def test_crawl_writes_one_warc_with_every_page_and_keeps_it_with_the_run(tmp_pat
     responses = {uri: body for kind, uri, body in records if kind == "response"}
     assert set(responses) == {
         f"{site.base_url}/s/{CHANNEL}",
-        f"{site.base_url}/s/{CHANNEL}?before=107",
+        f"{site.base_url}/s/{CHANNEL}?before=108",
     }
     assert all(b"tgme_widget_message" in body for body in responses.values())
     assert sum(kind == "request" for kind, _, _ in records) == 2

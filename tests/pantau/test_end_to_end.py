@@ -22,10 +22,17 @@ import pytest
 
 from alerts.sink import MailSink
 from crawler import store
-from pantau.replica import serve_replica
+from pantau.facebook_replica import load_group
+from pantau.replica import load_channel, serve_replica
 
 pytestmark = pytest.mark.browser
 DEMO_CHANNEL = "lokerluarnegeri_demo"
+# The sample posts that are offers (text alone says so), and the village head's warning
+# that quotes one: the demo must alert on the first and keep the second as a report.
+OFFERS = [f"telegram:{DEMO_CHANNEL}/{n}" for n in (102, 105, 108, 109, 112, 113)] + [
+    f"facebook:7000000000001{n:02d}" for n in (1, 3, 5, 6)
+]
+WARNING = f"telegram:{DEMO_CHANNEL}/114"
 # The replica listens on 127.0.0.1 (refused by the fence unless allowed); CI runs as
 # root, where the service must be told it may (service.allow_root).
 SERVICE_ON_LOOPBACK = '[network]\nallow = ["127.0.0.1"]\n[service]\nallow_root = true\n'
@@ -102,6 +109,43 @@ def test_demo_cycle_emails_every_flagged_post(
     assert {m["X-Pantau-Post"] for m in messages} == set(flagged)
     assert "flagged as suspicious" in result.stdout
     assert str(data / "mail") in result.stdout
+
+
+def test_demo_crawls_the_telegram_channel_and_the_facebook_group(
+    demo_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    data, result = demo_run
+    with store.connect(data / "pantau.db") as db:
+        stored = {
+            (row["source"], row["platform"]): row["n"]
+            for row in db.query("SELECT source, platform, count(*) AS n FROM posts GROUP BY 1, 2")
+        }
+    telegram, facebook = len(load_channel().posts), len(load_group().posts)
+    assert stored == {
+        ("demo-telegram", "telegram"): telegram,
+        ("demo-facebook", "facebook"): facebook,
+    }
+    for source, count in [("telegram", telegram), ("facebook", facebook)]:
+        assert f"Crawl demo-{source} ({source}): ok, {count} posts ({count} new)" in result.stdout
+        assert f"Source demo-{source}: {count} posts stored," in result.stdout
+
+
+def test_demo_alerts_on_the_offers_and_keeps_the_warning_as_a_report(
+    demo_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    data, result = demo_run
+    with store.connect(data / "pantau.db") as db:
+        verdict = store.get_verdict(db, WARNING)
+        warning = (store.get_evidence(db, WARNING), store.get_alert(db, WARNING))
+        offers = {key: store.get_evidence(db, key) for key in OFFERS}
+    mailed = {message["X-Pantau-Post"] for message in read_mail(data / "mail")}
+    assert verdict is not None and verdict["label"] == "report"
+    assert warning == (None, None)
+    assert WARNING not in mailed
+    assert set(OFFERS) <= mailed
+    assert all(row is not None and row["status"] == "ok" for row in offers.values()), offers
+    reports = result.stdout.split("kept as reports")[1].split("Evidence captured")[0]
+    assert WARNING in reports
 
 
 def test_demo_email_carries_screenshot_and_manifest(

@@ -95,7 +95,7 @@ NEWEST = story_fields(story(POSTS[0]))
         ("author", "Agen Resmi Sukses"),
         ("author_url", "https://www.facebook.com/profile.php?id=1000000106"),
         ("posted_at", "2026-03-02T08:00:00+00:00"),
-        ("images", ["https://scontent.replica.test/v/poster_kamboja.jpg"]),
+        ("images", ["https://www.facebook.com/img/poster_kamboja.png"]),
         ("reactions", 57),
         ("comments", 12),
         ("shares", 3),

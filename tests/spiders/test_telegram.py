@@ -56,7 +56,7 @@ def channel() -> Channel:
 def newest(channel: Channel) -> dict[int, PostItem]:
     """Items of the replica's newest page and of its older page, by message id."""
     items: dict[int, PostItem] = {}
-    for before in (None, 107):
+    for before in (None, 108):
         spider = make_spider(channel=CHANNEL, base_url=BASE)
         page = html_response(f"{BASE}/s/{CHANNEL}", render_channel_page(channel, BASE, before))
         items.update({i["message_id"]: i for i in spider.parse(page) if isinstance(i, PostItem)})
@@ -147,7 +147,7 @@ def test_newest_page_asks_for_the_older_page(channel: Channel) -> None:
         for r in parse_all(spider, render_channel_page(channel, BASE))
         if isinstance(r, scrapy.Request)
     ]
-    assert [r.url for r in requests] == [f"{BASE}/s/{CHANNEL}?before=107"]
+    assert [r.url for r in requests] == [f"{BASE}/s/{CHANNEL}?before=108"]
 
 
 def test_max_pages_one_stops_after_the_first_page(channel: Channel) -> None:
@@ -161,18 +161,18 @@ def test_last_page_has_no_next_request(channel: Channel) -> None:
     output = list(
         spider.parse(
             html_response(
-                f"{BASE}/s/{CHANNEL}?before=107", render_channel_page(channel, BASE, 107)
+                f"{BASE}/s/{CHANNEL}?before=108", render_channel_page(channel, BASE, 108)
             ),
             page=2,
         )
     )
-    assert len(output) == 6 and all(isinstance(i, PostItem) for i in output)
+    assert len(output) == 7 and all(isinstance(i, PostItem) for i in output)
 
 
 def test_next_page_uses_canonical_name_from_data_post(channel: Channel) -> None:
     spider = make_spider(channel="LokerLuarNegeri_Demo", base_url=BASE, max_pages=2)
     output = parse_all(spider, render_channel_page(channel, BASE))
-    assert output[-1].url == f"{BASE}/s/{CHANNEL}?before=107"
+    assert output[-1].url == f"{BASE}/s/{CHANNEL}?before=108"
     assert output[0]["post_id"].startswith(f"{CHANNEL}/")
 
 
@@ -263,7 +263,7 @@ def test_block_without_data_post_is_skipped_and_counted(
     spider = make_spider(channel=CHANNEL, base_url=BASE)
     with caplog.at_level(logging.WARNING):
         items = parse_all(spider, page)
-    assert [i["message_id"] for i in items] == [107, 108, 109, 111, 112, 113]
+    assert [i["message_id"] for i in items] == [108, 109, 111, 112, 113, 114]
     assert spider.crawler.stats.get_value("telegram/messages_skipped") == 1
     assert "without a valid data-post" in caplog.text
 
@@ -272,7 +272,7 @@ def test_truncated_page_yields_what_it_holds(channel: Channel) -> None:
     page = render_channel_page(channel, BASE)
     cut = page[: page.index(f'data-post="{CHANNEL}/111"') + 400]
     items = parse_all(make_spider(channel=CHANNEL, base_url=BASE), cut)
-    assert [i["message_id"] for i in items] == [107, 108, 109, 110, 111]
+    assert [i["message_id"] for i in items] == [108, 109, 110, 111]
 
 
 # Real pages from ../shared -----------------------------------------------------------
@@ -393,7 +393,7 @@ def test_crawl_gets_both_pages(site: Any, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     result = run_crawl(site.base_url, CHANNEL, out, max_pages=2)
     assert result.returncode == 0, result.stderr
-    assert sorted(item["message_id"] for item in read_jsonl(out)) == list(range(101, 114))
+    assert sorted(item["message_id"] for item in read_jsonl(out)) == list(range(101, 115))
 
 
 def test_crawl_of_unknown_channel_records_a_failed_run(site: Any, tmp_path: Path) -> None:
@@ -414,7 +414,7 @@ def test_crawl_of_a_malformed_page_does_not_crash(tmp_path: Path, channel: Chann
         result = run_crawl(site.base_url, "rusak", tmp_path / "out.jsonl", max_pages=1)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    assert [i["message_id"] for i in read_jsonl(tmp_path / "out.jsonl")] == [107, 109, 110, 111]
+    assert [i["message_id"] for i in read_jsonl(tmp_path / "out.jsonl")] == [109, 110, 111]
     assert "'telegram/messages_skipped': 1" in result.stderr
 
 
@@ -441,16 +441,16 @@ def test_crawl_after_an_interrupted_one_reads_its_older_pages_again(
     assert cut.returncode == 0, cut.stderr
     site.requests.clear()
     run_crawl(site.base_url, CHANNEL, tmp_path / "2.jsonl", settings=settings)
-    assert site.requests == [f"/s/{CHANNEL}", f"/s/{CHANNEL}?before=107"]
+    assert site.requests == [f"/s/{CHANNEL}", f"/s/{CHANNEL}?before=108"]
     with store.connect(db_path) as db:
-        assert store.count_rows(db, "posts") == 13
+        assert store.count_rows(db, "posts") == 14
         assert [r["status"] for r in db.query("SELECT status FROM runs ORDER BY id")] == [
             "failed",
             "ok",
         ]
         assert store.get_watermark(db, CHANNEL) | {"updated_at": None} == {
             "source": CHANNEL,
-            "top": 113,
+            "top": 114,
             "floor": 101,
             "run_id": 2,
             "updated_at": None,
@@ -465,11 +465,11 @@ def test_crawl_after_a_finished_one_stops_at_the_watermark_not_at_a_stored_post(
     with serve_replica() as site:
         run_crawl(site.base_url, CHANNEL, tmp_path / "1.jsonl", settings=settings)
         # eight newer posts: the newest page no longer reaches the covered range
-        for number in range(114, 122):
+        for number in range(115, 123):
             site.publish(dataclasses.replace(channel.posts[0], id=number))
         site.requests.clear()
         run_crawl(site.base_url, CHANNEL, tmp_path / "2.jsonl", settings=settings, max_pages=5)
-    assert site.requests == [f"/s/{CHANNEL}", f"/s/{CHANNEL}?before=115"]
+    assert site.requests == [f"/s/{CHANNEL}", f"/s/{CHANNEL}?before=116"]
 
 
 # Search inside a channel (-a q=) ------------------------------------------------------

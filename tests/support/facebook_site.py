@@ -1,266 +1,55 @@
-"""A replica of public Facebook groups for the facebook spider's tests.
-
-The pages have the structure and JSON field names of the real logged-out pages in
-``../shared/fixtures/facebook/`` (``Story`` nodes with ``post_id``, ``actors``,
-``comet_sections`` ... ``message.text``, ``creation_time``, ``attachments`` with
-``image.uri``, ``reaction_count``/``comment_count``/``share_count`` under ``feedback``;
-``{"__bbox": ...}`` payloads of ``RelayPrefetchedStreamCache`` in a ``data-sjs`` script; a
-preloader with ``queryID`` and ``variables``; ``page_info`` with ``end_cursor``), and
-``/api/graphql/`` answers in the streamed one-JSON-per-line form. The posts are our own
-Indonesian samples; the walls copy the real pages' structure, not their files.
+"""The replica Facebook group for the facebook spider's tests: the bundled sample group of
+``pantau.facebook_replica`` (the real pages' structure and JSON field names, our own
+Indonesian posts) served through ``tests.support.site`` (which logs every request), plus
+what only the tests need: bad pages and every kind of wall, built from the structure of the
+real pages, not their files.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
+from pantau import facebook_replica
+from pantau.facebook_replica import Post, load_group
 from tests.support.http import Reply
 from tests.support.site import Hit, Route
 
-GROUP = "lokerluarnegeri"
-GROUP_ID = "610000000000001"
-DOC_ID = "7012345678901234"
-LSD = "AVqReplicaLsd"
-PAGE_SIZE = 3
+SAMPLE = load_group()
+GROUP = SAMPLE.slug
+GROUP_ID = SAMPLE.id
+DOC_ID = SAMPLE.doc_id
+LSD = SAMPLE.lsd
+PAGE_SIZE = SAMPLE.page_size
+POSTS = SAMPLE.posts
+FACEBOOK = facebook_replica.FACEBOOK
 
 
-@dataclass(frozen=True)
-class Post:
-    post_id: str
-    author: str
-    text: str
-    time: int
-    images: tuple[str, ...] = ()
-    reactions: int = 0
-    comments: int = 0
-    shares: int = 0
-
-
-POSTS = (
-    Post(
-        "700000000000106",
-        "Agen Resmi Sukses",
-        "LOWONGAN ADMIN KAMBOJA 🇰🇭\nGaji 1.200 USD, tiket & visa ditanggung.\n"
-        "Berangkat minggu depan, tanpa pengalaman! WA +855 12 345 678",
-        1772438400,
-        ("https://scontent.replica.test/v/poster_kamboja.jpg",),
-        57,
-        12,
-        3,
-    ),
-    Post(
-        "700000000000105",
-        "Bu Sari Penyalur",
-        "Dicari CS online ke Myawaddy, gaji 15 juta/bulan. Cukup paspor, proses 3 hari.",
-        1772352000,
-        (
-            "https://scontent.replica.test/v/mess_1.jpg",
-            "https://scontent.replica.test/v/mess_2.jpg",
-        ),
-        20,
-        4,
-    ),
-    Post(
-        "700000000000104",
-        "Pak Darto Rekrut",
-        "Awas kode <script>alert('x')</script> & tautan palsu: daftar hanya lewat BP2MI.",
-        1772265600,
-    ),
-    Post(
-        "700000000000103",
-        "Info Loker Luar Negeri",
-        "Loker ABK kapal ikan Taiwan, potong gaji 6 bulan untuk biaya. Hubungi t.me/abk_cepat",
-        1772179200,
-        (),
-        8,
-        1,
-    ),
-    Post(
-        "700000000000102",
-        "Rina Wati",
-        "Ada yang tahu agen resmi ke Jepang (SSW perawat)? Mohon info 🙏",
-        1772092800,
-    ),
-    Post(
-        "700000000000101",
-        "Agen Resmi Sukses",
-        "Kerja di Dubai jadi ART, gaji 8 juta, berangkat gratis! Inbox saja.",
-        1772006400,
-        ("https://scontent.replica.test/v/dubai.jpg",),
-    ),
-)
-
-
-def story(post: Post, group: str = GROUP) -> dict[str, Any]:
-    """A ``Story`` node laid out as Facebook's Comet group feed lays it out."""
-    node_id = f"UzpfSTpyZXBsaWNhOntwb3N0LnBvc3RfaWR9{post.post_id}"
-    permalink = f"https://www.facebook.com/groups/{group}/permalink/{post.post_id}/"
-    actor = {
-        "__typename": "User",
-        "id": "1000" + post.post_id[-6:],
-        "name": post.author,
-        "url": f"https://www.facebook.com/profile.php?id=1000{post.post_id[-6:]}",
-    }
-    media = [{"media": {"__typename": "Photo", "image": {"uri": uri}}} for uri in post.images]
-    attachments = (
-        [{"styles": {"attachment": {"all_subattachments": {"count": len(media), "nodes": media}}}}]
-        if media
-        else []
-    )
-    feedback = {
-        "reaction_count": {"count": post.reactions},
-        "comment_count": {"total_count": post.comments},
-        "share_count": {"count": post.shares},
-    }
-    return {
-        "__typename": "Story",
-        "__isFeedUnit": "Story",
-        "id": node_id,
-        "post_id": post.post_id,
-        "feedback": {"id": "ZmVlZGJhY2s6" + post.post_id},
-        "comet_sections": {
-            "content": {
-                "__typename": "CometFeedStoryDefaultContentStrategy",
-                "story": {
-                    "id": node_id,
-                    "actors": [actor],
-                    "comet_sections": {"message": {"story": {"message": {"text": post.text}}}},
-                    "attachments": attachments,
-                },
-            },
-            "context_layout": {
-                "story": {
-                    "comet_sections": {
-                        "actor_photo": {"story": {"actors": [actor]}},
-                        "metadata": [
-                            {
-                                "__typename": "CometFeedStoryMinimizedTimestampStrategy",
-                                "story": {
-                                    "creation_time": post.time,
-                                    "url": permalink,
-                                    "id": node_id,
-                                },
-                            }
-                        ],
-                    }
-                }
-            },
-            "feedback": {
-                "story": {
-                    "feedback_context": {
-                        "feedback_target_with_context": {
-                            "ufi_renderer": {
-                                "feedback": {
-                                    "comet_ufi_summary_and_actions_renderer": {
-                                        "feedback": feedback
-                                    },
-                                    "display_comments": {
-                                        "page_info": {"has_next_page": True, "end_cursor": "kmt"}
-                                    },
-                                }
-                            }
-                        }
-                    }
-                }
-            },
-        },
-    }
-
-
-def feed_data(posts: tuple[Post, ...] | list[Post], cursor: str | None) -> dict[str, Any]:
-    edges = [{"node": story(post), "cursor": f"c-{post.post_id}"} for post in posts]
-    return {
-        "node": {
-            "__typename": "Group",
-            "id": GROUP_ID,
-            "group_feed": {"edges": edges},
-        }
-    }
-
-
-def page_info(cursor: str | None) -> dict[str, Any]:
-    return {"page_info": {"has_next_page": cursor is not None, "end_cursor": cursor}}
-
-
-def cursor_after(index: int) -> str | None:
-    return f"cur{index}" if index < len(POSTS) else None
-
-
-def to_script_json(value: Any) -> str:
-    """JSON as Facebook puts it in a <script>: ``</`` written ``<\\/``."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+def story(post: Post) -> dict[str, Any]:
+    """``post`` as the ``Story`` node of the sample group on www.facebook.com."""
+    return facebook_replica.story(SAMPLE, post)
 
 
 def group_page(
-    posts: tuple[Post, ...] | list[Post] | None = None,
-    cursor: str | None = "cur3",
-    title: str = "Info Loker Luar Negeri | Facebook",
-    broken_block: bool = False,
+    posts: Sequence[Post] | None = None, cursor: str | None = "cur3", broken_block: bool = False
 ) -> str:
-    """A logged-out group page: first posts in a data-sjs script, the feed preloader, the
-    login form real content pages also carry."""
-    shown = POSTS[:PAGE_SIZE] if posts is None else posts
-    preloader = "adp_GroupsCometFeedRegularStoriesPaginationQueryRelayPreloader_6a1b"
-    bbox = {
-        "__bbox": {
-            "complete": False,
-            "result": {"data": feed_data(shown, cursor), "extensions": {"is_final": False}},
-        }
-    }
-    deferred = {"__bbox": {"complete": True, "result": {"data": page_info(cursor)}}}
-    payload = {
-        "require": [
-            ["ScheduledServerJS", "handle", None, [{"__bbox": {"require": [
-                ["RelayPrefetchedStreamCache", "next", [], [preloader, bbox]],
-                ["RelayPrefetchedStreamCache", "next", [], [preloader, deferred]],
-            ]}}]]
-        ]
-    }  # fmt: skip
-    query = {
-        "preloaderID": preloader,
-        "queryID": DOC_ID,
-        "variables": {"groupID": GROUP_ID, "count": PAGE_SIZE, "feedType": "DISCUSSION"},
-    }
-    broken = (
-        '<script type="application/json" data-sjs>{"require":[["ScheduledServerJS",</script>'
-        if broken_block
-        else ""
-    )
-    return f"""<!DOCTYPE html>
-<html id="facebook" lang="id"><head><meta charset="utf-8">
-<title>{title}</title>
-<script nonce="">requireLazy(["TimeSliceImpl"],function(){{}});
-["LSD",[],{{"token":"{LSD}"}},323]</script>
-</head><body class="UIPage_LoggedOut">
-<div id="mount_0_0_Ab"></div>
-{broken}
-<script type="application/json" data-content-len="{len(to_script_json(payload))}" data-sjs>{to_script_json(payload)}</script>
-<script nonce="">requireLazy(["RelayPrefetcher"],function(m){{m.preload({to_script_json(query)})}});</script>
-<form id="login_form" action="/login/device-based/regular/login/?login_attempt=1" method="post">
-<input type="hidden" name="lsd" value="{LSD}"><input type="text" name="email" id="email">
-<input type="password" name="pass" id="pass"><button name="login" type="submit">Masuk</button>
-</form>
-</body></html>
-"""  # noqa: E501
+    """The sample group's page (default: its first page, more after "cur3"); with
+    ``broken_block`` a truncated JSON script comes before the good one."""
+    page = facebook_replica.render_group_page(SAMPLE, FACEBOOK, cursor, posts)
+    if not broken_block:
+        return page
+    broken = '<script type="application/json" data-sjs>{"require":[["ScheduledServerJS",</script>'
+    mount = '<div id="mount_0_0_Ab"></div>'
+    return page.replace(mount, mount + "\n" + broken, 1)
 
 
 def graphql_answer(cursor: str) -> str:
-    """The ``/api/graphql/`` answer for ``cursor`` ("cur3" gives posts 4-6): the feed as
-    one JSON line and the deferred ``page_info`` as another."""
-    start = int(cursor.removeprefix("cur"))
-    shown = POSTS[start : start + PAGE_SIZE]
-    following = cursor_after(start + len(shown))
-    first = {"data": feed_data(shown, following), "extensions": {"is_final": False}}
-    deferred = {
-        "label": "GroupsCometFeedRegularStories_paginationQuery$defer$page_info",
-        "path": ["node", "group_feed"],
-        "data": page_info(following),
-        "extensions": {"is_final": True},
-    }
-    return json.dumps(first, ensure_ascii=False) + "\r\n" + json.dumps(deferred, ensure_ascii=False)
+    """The ``/api/graphql/`` answer for ``cursor`` ("cur3" gives posts 4-6)."""
+    answer = facebook_replica.graphql_answer(SAMPLE, cursor)
+    assert answer is not None, f"the sample group has no page at {cursor!r}"
+    return answer
 
 
 def graphql_route(hit: Hit) -> Reply:
