@@ -60,7 +60,7 @@ class RunRecorder:
     def from_crawler(cls, crawler: Crawler) -> Self:
         path = crawler.settings.get("PANTAU_DB")
         if not path:
-            raise NotConfigured("PANTAU_DB is not set")
+            raise NotConfigured  # PANTAU_DB unset: off, and nothing to warn about
         assert crawler.stats is not None
         recorder = cls(str(path), crawler.stats, crawler.settings.get("PANTAU_SOURCE"))
         crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)

@@ -133,7 +133,7 @@ class SessionCookiesMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         path = crawler.settings.get("PANTAU_SESSION_FILE")
         if not path:
-            raise NotConfigured("PANTAU_SESSION_FILE is not set")
+            raise NotConfigured  # PANTAU_SESSION_FILE unset: off, and nothing to warn about
         try:
             cookies = sessions.load_cookies(Path(path))
         except sessions.SessionError as exc:

@@ -49,7 +49,7 @@ class WarcRecorder:
     def from_crawler(cls, crawler: Crawler) -> Self:
         folder = crawler.settings.get("PANTAU_WARC_DIR")
         if not folder:
-            raise NotConfigured("PANTAU_WARC_DIR is not set")
+            raise NotConfigured  # PANTAU_WARC_DIR unset: off, and nothing to warn about
         assert crawler.stats is not None
         recorder = cls(Path(folder), crawler.stats, crawler.settings.get("PANTAU_SOURCE"))
         crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
