@@ -15,7 +15,7 @@ import dataclasses
 import ipaddress
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from sqlite_utils import Database
@@ -29,11 +29,17 @@ from pantau.facebook_replica import serve_facebook_replica
 from pantau.replica import serve_replica
 from scheduler import CycleReport, process
 
+T = TypeVar("T")
+
 DEMO_CHANNEL = "lokerluarnegeri_demo"
 DEMO_GROUP = "lokerluarnegeri"
 DEMO_USER = "demo"
 DEMO_PASSWORD = "pantau-demo"  # the demo desk listens on loopback only
 DESK_PORT = 8080
+# The sample sites keep their ports from run to run where they are free, so that a post's
+# links and image addresses, and so its content hash, stay the same in a reused data folder.
+CHANNEL_PORT = 8081
+GROUP_PORT = 8082
 
 
 def demo_sources(telegram_url: str, facebook_url: str) -> tuple[Source, ...]:
@@ -91,8 +97,8 @@ def run_demo(
 ) -> CycleReport:
     """Run one demo cycle (and keep watching unless ``once``)."""
     with (
-        serve_replica() as channel,
-        serve_facebook_replica() as group,
+        on_port(serve_replica, CHANNEL_PORT) as channel,
+        on_port(serve_facebook_replica, GROUP_PORT) as group,
         mail_server(config, env) as (smtp, mail_folder),
         review_desk(config, enabled=not once) as desk_url,
     ):
@@ -110,6 +116,17 @@ def run_demo(
         if not once:
             watch(config, echo)
     return report
+
+
+@contextlib.contextmanager
+def on_port(serve: Callable[..., contextlib.AbstractContextManager[T]], port: int) -> Iterator[T]:
+    """``serve(port=port)``, or on any free port when that one is taken."""
+    with contextlib.ExitStack() as stack:
+        try:
+            served = stack.enter_context(serve(port=port))
+        except OSError:
+            served = stack.enter_context(serve(port=0))
+        yield served
 
 
 @contextlib.contextmanager

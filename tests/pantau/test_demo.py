@@ -5,6 +5,7 @@ runs in test_end_to_end.py)."""
 from __future__ import annotations
 
 import json
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import pytest
 from crawler.config import Config, SmtpConfig, parse_config
 from crawler.errors import FencedError
 from crawler.fence import Fence
-from pantau.demo import DEMO_CHANNEL, DEMO_GROUP, demo_config
+from pantau.demo import DEMO_CHANNEL, DEMO_GROUP, demo_config, on_port
 from pantau.facebook_replica import (
     FacebookReplica,
     Post,
@@ -72,6 +73,18 @@ def test_demo_sources_pass_the_fence_and_nothing_else_on_loopback_does(config: C
         fence.check_url(source.args["base_url"])
     with pytest.raises(FencedError):
         fence.check_url("http://127.0.0.2:8765/")
+
+
+def test_a_sample_site_keeps_its_port_and_moves_only_when_it_is_taken() -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    with on_port(serve_facebook_replica, free_port) as site:
+        assert site.base_url == f"http://127.0.0.1:{free_port}"
+        with on_port(serve_facebook_replica, free_port) as second:
+            assert second.base_url != site.base_url
+            status, _, _ = fetch(second.group_url)
+            assert status == 200
 
 
 def test_the_watch_loop_keeps_both_sources(config: Config) -> None:
