@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 import scrapy
 from lxml.etree import XPath
 from lxml.html import HtmlElement
-from parsel import Selector, SelectorList
+from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 from scrapy.http import Response, TextResponse
 
@@ -35,28 +37,81 @@ _CHANNEL = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _BACKGROUND = re.compile(r"background-image\s*:\s*url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
 _SPACES = re.compile(r"[ \t\r\n\f]+")
 _MULTIPLIERS = {"": 1, "K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
-_MEDIA = (
-    "a.tgme_widget_message_photo_wrap, i.tgme_widget_message_video_thumb, "
-    "i.tgme_widget_message_roundvideo_thumb"
-)
 _BLANK = "\u200b\u200c\u200d\ufeff \n"
 
 
 def _css(query: str) -> XPath:
-    """A CSS selector compiled once to an lxml XPath (as parsel translates it): a message
-    is read with several selectors, and parsel objects for each cost more than the rest of
-    the spider's work together."""
+    """A CSS selector compiled once to an lxml XPath (as parsel translates it)."""
     return XPath(HTMLTranslator().css_to_xpath(query), smart_strings=False)
 
 
-_VIEWS = _css(".tgme_widget_message_views::text")
-_DATE = _css(".tgme_widget_message_date time::attr(datetime)")
-_ANY_TIME = _css("time[datetime]::attr(datetime)")
-_AUTHORS = (_css(".tgme_widget_message_from_author"), _css(".tgme_widget_message_owner_name"))
-_MEDIA_NODES = _css(_MEDIA)
-_FORWARDED = _css(".tgme_widget_message_forwarded_from_name")
-_TEXTS = _css("div.tgme_widget_message_text")
-_REPLIES = _css(".tgme_widget_message_reply")
+_BLOCKS = _css("div.tgme_widget_message")
+# Class name -> (the ``MessageNodes`` list it goes to, the tag it needs or None): the
+# selectors a message was read with, one XPath each, which cost more than the rest of the
+# spider's work together; a message's elements are now visited once (``MessageNodes``).
+_PARTS: dict[str, tuple[str, str | None]] = {
+    "tgme_widget_message_views": ("views", None),
+    "tgme_widget_message_date": ("dates", None),
+    "tgme_widget_message_from_author": ("signatures", None),
+    "tgme_widget_message_owner_name": ("owners", None),
+    "tgme_widget_message_photo_wrap": ("media", "a"),
+    "tgme_widget_message_video_thumb": ("media", "i"),
+    "tgme_widget_message_roundvideo_thumb": ("media", "i"),
+    "tgme_widget_message_forwarded_from_name": ("forwarded", None),
+    "tgme_widget_message_text": ("texts", "div"),
+    "tgme_widget_message_reply": ("replies", None),
+}
+# Those class names as words of a ``class`` attribute (split at XML white space, as CSS).
+_PART_CLASSES = re.compile(r"(?<![^ \t\n\r])(" + "|".join(_PARTS) + r")(?![^ \t\n\r])")
+
+
+@dataclass(slots=True)
+class MessageNodes:
+    """The elements of one message block that its fields are read from, each list in
+    document order, found in one walk of the block (itself included, as CSS selectors
+    applied to it would)."""
+
+    views: list[HtmlElement] = field(default_factory=list)
+    dates: list[HtmlElement] = field(default_factory=list)
+    times: list[HtmlElement] = field(default_factory=list)
+    signatures: list[HtmlElement] = field(default_factory=list)
+    owners: list[HtmlElement] = field(default_factory=list)
+    media: list[HtmlElement] = field(default_factory=list)
+    forwarded: list[HtmlElement] = field(default_factory=list)
+    texts: list[HtmlElement] = field(default_factory=list)
+    replies: list[HtmlElement] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, block: Block) -> MessageNodes:
+        """The nodes of ``block`` (a selector or element; walked once)."""
+        if isinstance(block, MessageNodes):
+            return block
+        nodes = cls()
+        for element in (block.root if isinstance(block, Selector) else block).iter():
+            if element.tag == "time" and element.get("datetime") is not None:
+                nodes.times.append(element)
+            classes = element.get("class")
+            if classes:
+                for name in _part_classes(classes):
+                    nodes.add(element, name)
+        return nodes
+
+    def add(self, element: HtmlElement, name: str) -> None:
+        """File ``element``, which has the class ``name``, under its part."""
+        part, tag = _PARTS[name]
+        if tag is None or tag == element.tag:
+            found: list[HtmlElement] = getattr(self, part)
+            if not found or found[-1] is not element:
+                found.append(element)
+
+
+Block = Selector | HtmlElement | MessageNodes
+
+
+@lru_cache(maxsize=4096)
+def _part_classes(classes: str) -> tuple[str, ...]:
+    """The part class names among ``classes`` (pages repeat the same few attributes)."""
+    return tuple(_PART_CLASSES.findall(classes))
 
 
 class TelegramSpider(PantauSpider):
@@ -91,7 +146,7 @@ class TelegramSpider(PantauSpider):
         """Items of one preview page, then the request for the next older page."""
         if not isinstance(response, TextResponse):
             self.fail(no_preview_reason(self.channel, response.url))
-        blocks = response.css("div.tgme_widget_message")
+        blocks = _BLOCKS(response.selector.root)
         if not blocks and not is_channel_page(response):
             self.fail(no_preview_reason(self.channel, response.url))
         items = list(self.parse_messages(response, blocks))
@@ -102,11 +157,11 @@ class TelegramSpider(PantauSpider):
             yield next_request
 
     def parse_messages(
-        self, response: TextResponse, blocks: SelectorList[Selector] | None = None
+        self, response: TextResponse, blocks: list[HtmlElement] | None = None
     ) -> Iterator[PostItem]:
         """One item per message block; blocks that cannot be read are logged and counted."""
         if blocks is None:
-            blocks = response.css("div.tgme_widget_message")
+            blocks = _BLOCKS(response.selector.root)
         for block in blocks:
             try:
                 yield self.parse_message(block, response)
@@ -114,21 +169,23 @@ class TelegramSpider(PantauSpider):
                 self.logger.warning("skipped a message on %s: %s", response.url, exc)
                 self.count("messages_skipped")
 
-    def parse_message(self, block: Selector, response: TextResponse) -> PostItem:
-        channel, message_id = split_data_post(block.attrib.get("data-post"))
+    def parse_message(self, block: Selector | HtmlElement, response: TextResponse) -> PostItem:
+        element = block.root if isinstance(block, Selector) else block
+        channel, message_id = split_data_post(element.get("data-post"))
         channel_url = f"{self.base_url}/{channel}"
+        nodes = MessageNodes.of(element)
         return self.build_item(
             post_id=f"{channel}/{message_id}",
             message_id=message_id,
             channel=channel,
             url=f"{channel_url}/{message_id}",
-            author=message_author(block) or channel,
+            author=message_author(nodes) or channel,
             author_url=channel_url,
-            text=message_text(block),
-            posted_at=message_time(block),
-            views=parse_count(next(iter(_VIEWS(block.root)), None)),
-            images=message_images(block, response),
-            forwarded_from=forwarded_from(block, response),
+            text=message_text(nodes),
+            posted_at=message_time(nodes),
+            views=parse_count(message_views(nodes)),
+            images=message_images(nodes, response),
+            forwarded_from=forwarded_from(nodes, response),
         )
 
     def position(self, item: Mapping[str, Any]) -> int | None:
@@ -205,9 +262,14 @@ def parse_count(value: str | None) -> int | None:
         return None
 
 
-def message_time(block: Selector) -> str | None:
-    """The post's time as ISO 8601 UTC, from the date link's ``time[datetime]``."""
-    raw = next(iter(_DATE(block.root) or _ANY_TIME(block.root)), None)
+def message_time(block: Block) -> str | None:
+    """The post's time as ISO 8601 UTC, from the date link's ``time[datetime]`` (else the
+    block's first ``time[datetime]``)."""
+    nodes = MessageNodes.of(block)
+    found = next((t for date in nodes.dates for t in _times_under(date)), None)
+    if found is None and nodes.times:
+        found = nodes.times[0]
+    raw = found.get("datetime") if found is not None else None
     if not raw:
         return None
     try:
@@ -219,10 +281,34 @@ def message_time(block: Selector) -> str | None:
     return stamp.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def message_author(block: Selector) -> str | None:
+def _times_under(element: HtmlElement) -> Iterator[HtmlElement]:
+    """``time[datetime]`` elements inside ``element`` (not itself), in document order."""
+    for time in element.iter("time"):
+        if time is not element and time.get("datetime") is not None:
+            yield time
+
+
+def message_views(block: Block) -> str | None:
+    """The view counter's text as shown (``"1.2K"``), or None."""
+    for element in MessageNodes.of(block).views:
+        for text in _own_texts(element):
+            return text
+    return None
+
+
+def _own_texts(element: HtmlElement) -> Iterator[str]:
+    """The text nodes directly inside ``element`` (``::text``), in document order."""
+    if element.text:
+        yield element.text
+    for child in element:
+        if child.tail:
+            yield child.tail
+
+
+def message_author(block: Block) -> str | None:
     """The post signature if there is one, else the channel's display name."""
-    for query in _AUTHORS:
-        found = query(block.root)
+    nodes = MessageNodes.of(block)
+    for found in (nodes.signatures, nodes.owners):
         if found:
             name = clean_lines(inner_text(found[0]))
             if name:
@@ -230,10 +316,11 @@ def message_author(block: Selector) -> str | None:
     return None
 
 
-def message_images(block: Selector, response: TextResponse) -> list[str]:
+def message_images(block: Block, response: TextResponse) -> list[str]:
     """Absolute URLs of photos and video thumbnails, in page order, without repeats."""
+    nodes = MessageNodes.of(block)
     urls: list[str] = []
-    for media in outside_replies(_MEDIA_NODES(block.root), block):
+    for media in outside_replies(nodes.media, nodes):
         match = _BACKGROUND.search(media.get("style", ""))
         if match:
             url = response.urljoin(match.group(1).strip())
@@ -242,9 +329,9 @@ def message_images(block: Selector, response: TextResponse) -> list[str]:
     return urls
 
 
-def forwarded_from(block: Selector, response: TextResponse) -> dict[str, str | None] | None:
+def forwarded_from(block: Block, response: TextResponse) -> dict[str, str | None] | None:
     """``{"name", "url"}`` of the forwarded message's origin, or None."""
-    found = _FORWARDED(block.root)
+    found = MessageNodes.of(block).forwarded
     if not found:
         return None
     href = found[0].get("href")
@@ -254,13 +341,14 @@ def forwarded_from(block: Selector, response: TextResponse) -> dict[str, str | N
     }
 
 
-def message_text(block: Selector) -> str:
+def message_text(block: Block) -> str:
     """The message text with line breaks and link targets; a nested caption once."""
+    nodes = MessageNodes.of(block)
     texts: list[str] = []
-    nodes = outside_replies(_TEXTS(block.root), block)
-    for node in nodes:
+    found = outside_replies(nodes.texts, nodes)
+    for node in found:
         # Only where there are several can one text sit inside another (a caption).
-        if len(nodes) > 1 and _has_class_ancestor(node, "tgme_widget_message_text"):
+        if len(found) > 1 and _has_class_ancestor(node, "tgme_widget_message_text"):
             continue
         text = clean_lines(inner_text(node))
         if text and text not in texts:
@@ -268,13 +356,12 @@ def message_text(block: Selector) -> str:
     return "\n\n".join(texts)
 
 
-def outside_replies(nodes: list[HtmlElement], block: Selector) -> list[HtmlElement]:
-    """``nodes`` (found in ``block``) that are not part of a quoted reply. Most messages
-    quote none: then no node's ancestors need walking (that walk was a measurable part of
-    a crawl)."""
-    if not nodes or not _REPLIES(block.root):
-        return nodes
-    return [n for n in nodes if not _has_class_ancestor(n, "tgme_widget_message_reply")]
+def outside_replies(found: list[HtmlElement], nodes: MessageNodes) -> list[HtmlElement]:
+    """``found`` (elements of the block ``nodes`` came from) that are not part of a quoted
+    reply. Most messages quote none: then no element's ancestors need walking."""
+    if not found or not nodes.replies:
+        return found
+    return [n for n in found if not _has_class_ancestor(n, "tgme_widget_message_reply")]
 
 
 def _has_class_ancestor(element: HtmlElement, name: str) -> bool:
