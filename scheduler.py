@@ -100,6 +100,9 @@ def classify_pending(
     return how many were classified, and the keys labelled suspicious. A post that cannot
     be classified is logged and stays pending (see :func:`_verdicts`)."""
     posts = list(store.posts_to_classify(db, limit))
+    # Posts a crawl stored but has not indexed yet (still running, or killed) become
+    # searchable before their verdicts put them in the review queue.
+    store.index_pending_posts(db)
     if config is not None and config.classifier.ocr:
         fence = Fence(config.network.allow)
         read_posters(db, [p["key"] for p in posts], fence, config.classifier.ocr_languages)

@@ -10,6 +10,11 @@ cost more than all the parsing of a crawl. A batch is committed when it holds
 ``PANTAU_STORE_BATCH_SECONDS``, and when the spider closes (on failure too). A crash loses
 at most the uncommitted batch, which the next run crawls again, since the incremental
 stop only trusts posts that are stored.
+
+New posts are full-text indexed (for the review desk's search) once, when the spider
+closes, not with every batch (``store.index_pending_posts``): the index then grows by one
+segment a crawl instead of one a batch. Posts a crash leaves unindexed are indexed by the
+next crawl's close or the next classify pass, which runs before they can be reviewed.
 """
 
 from __future__ import annotations
@@ -87,6 +92,7 @@ class StorePipeline:
                     log.error(
                         "%d posts not stored; the next run reads them again", len(self.pending)
                     )
+                self.index()
             finally:
                 self.db.close()
                 self.db = None
@@ -114,13 +120,22 @@ class StorePipeline:
             return
         run_id = self.stats.get_value(RUN_ID_STAT)
         try:
-            new = store.save_posts(self.db, self.pending, run_id)
+            new = store.save_posts(self.db, self.pending, run_id, index=False)
         except (sqlite3.Error, OSError) as exc:  # locked too long, disk full
             log.error("could not store %d posts yet: %s", len(self.pending), exc)
             return
         self.stats.inc_value(SCRAPED_STAT, len(self.pending))
         self.stats.inc_value(NEW_STAT, new)
         self.pending = []
+
+    def index(self) -> None:
+        """Full-text index the posts this crawl stored; on a database error they stay
+        queued for the next crawl or classify pass."""
+        assert self.db is not None
+        try:
+            store.index_pending_posts(self.db)
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("stored posts not indexed for search yet: %s", exc)
 
     def cap_text(self, item: Any) -> None:
         text = item.get("text") or ""

@@ -167,6 +167,27 @@ def test_a_batch_counts_new_posts_once(batching: StorePipeline) -> None:
     assert batching.stats.get_value("pantau/items_new") == 2
 
 
+def searchable(db_path: Path, words: str) -> list[str]:
+    return [
+        row["key"]
+        for row in stored(
+            db_path,
+            "SELECT posts.key FROM posts_fts JOIN posts ON posts.rowid = posts_fts.rowid "
+            "WHERE posts_fts MATCH ? ORDER BY posts.key",
+            [store.fts_words(words)],
+        )
+    ]
+
+
+def test_posts_are_indexed_for_search_once_at_close(batching: StorePipeline, db_path: Path) -> None:
+    for number in (1, 2, 3):
+        batching.process_item(post(number))
+    assert count_posts(db_path) == 3
+    assert searchable(db_path, "kamboja") == []
+    batching.close_spider()
+    assert searchable(db_path, "kamboja") == [f"telegram:kanal/{n}" for n in (1, 2, 3)]
+
+
 def test_a_locked_database_keeps_the_batch_for_later(
     batching: StorePipeline, db_path: Path
 ) -> None:
@@ -312,6 +333,14 @@ def test_crawl_records_an_ok_run_with_counts(site: Any, db_path: Path) -> None:
     assert stored(db_path, "SELECT status, reason, items_scraped, items_new FROM runs") == [
         {"status": "ok", "reason": "finished", "items_scraped": 14, "items_new": 14}
     ]
+
+
+def test_crawled_posts_are_searchable_after_the_crawl(site: Any, db_path: Path) -> None:
+    crawl_into(site, db_path)
+    with store.connect(db_path) as db:
+        texts = [row["text"] for row in db.query("SELECT text FROM posts")]
+        assert store.count_rows(db, "posts_fts_pending") == 0
+    assert len(searchable(db_path, "kamboja")) == sum("kamboja" in t.lower() for t in texts) > 0
 
 
 def test_recrawl_never_duplicates_posts(site: Any, db_path: Path) -> None:

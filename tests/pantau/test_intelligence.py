@@ -56,6 +56,14 @@ def test_posts_sharing_a_number_form_one_network(db: Database) -> None:
     ]
 
 
+def test_posts_a_crawl_left_unindexed_are_searchable_once_classified(db: Database) -> None:
+    post = {"platform": "telegram", "post_id": "a/1", "text": KAMBOJA, "url": "https://t.me/a/1"}
+    store.save_posts(db, [post], index=False)  # stored by a crawl killed before its end
+    classify_pending(db)
+    rows, total = store.review_queue(db, {"search": "phnom penh"})
+    assert [row["key"] for row in rows] == ["telegram:a/1"]
+
+
 def test_reposts_share_a_cluster_and_one_false_positive_silences_all(db: Database) -> None:
     first = add_post(db, "a/1", KAMBOJA)
     repost = add_post(db, "b/9", KAMBOJA.replace("+855 97 412 3388", "+855 88 100 2000") + " 🔥")
