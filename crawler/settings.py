@@ -21,6 +21,8 @@ from __future__ import annotations
 BOT_NAME = "pantau"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# Imports only the spider a crawl runs (Scrapy's loader imports them all).
+SPIDER_LOADER_CLASS = "spiders.registry.SpiderRegistry"
 
 # t.me/s/<channel> is Telegram's own public web preview, meant to be read without
 # logging in, while t.me/robots.txt is written for search-engine crawlers and would
