@@ -28,7 +28,10 @@ class JsonLinesExporter(JsonLinesItemExporter):
         if type(item) is not PostItem or not self.shortcut_applies():
             super().export_item(item)
             return
-        values = {name: item[name] for name in _FIELD_ORDER if name in item}
+        # ``in`` on the item itself is a Python-level lookup raising KeyError for each of
+        # the ten or so fields a post leaves empty; on its keys view it is a C lookup.
+        present = item.keys()
+        values = {name: item[name] for name in _FIELD_ORDER if name in present}
         self.file.write(to_bytes(self.encoder.encode(values) + "\n", self.encoding))
 
     def shortcut_applies(self) -> bool:

@@ -300,8 +300,12 @@ def connect(path: str | Path) -> Iterator[Database]:
         db.close()
 
 
+# One encoder for every call (``json.dumps`` with options builds a new one each time).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _ENCODER.encode(value)
 
 
 # Sources and runs ---------------------------------------------------------------------
@@ -441,6 +445,9 @@ def move_watermark(
 POST_FIELDS = ("platform", "source", "post_id", "url", "author", "author_url", "text", "posted_at")
 
 
+_NOT_EXTRA = frozenset((*POST_FIELDS, "images"))
+
+
 def post_key(platform: str, post_id: str) -> str:
     return f"{platform}:{post_id}"
 
@@ -524,14 +531,16 @@ def _indexes_in_bulk(db: Database) -> bool:
 
 
 def _post_row(item: Mapping[str, Any], run_id: int | None, seen: str) -> dict[str, Any]:
-    key = post_key(str(item["platform"]), str(item["post_id"]))
-    images = list(item.get("images") or [])
-    text = str(item.get("text") or "")
-    extra = {k: v for k, v in item.items() if k not in POST_FIELDS and k != "images"}
-    row = {field: item.get(field) for field in POST_FIELDS}
+    # A plain copy first: each lookup in a Scrapy item is a Python call, in a dict a C one.
+    values = dict(item)
+    key = post_key(str(values["platform"]), str(values["post_id"]))
+    images = list(values.get("images") or [])
+    text = str(values.get("text") or "")
+    extra = {k: v for k, v in values.items() if k not in _NOT_EXTRA}
+    row = {field: values.get(field) for field in POST_FIELDS}
     row.update(
         key=key,
-        post_id=str(item["post_id"]),
+        post_id=str(values["post_id"]),
         text=text,
         images=_json(images),
         extra=_json(extra),

@@ -63,52 +63,56 @@ BLOCKS = frozenset(
 )
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANKS = re.compile(r"\n{3,}")
+_LINE_EDGES = re.compile(r"[^\S\n]*\n[^\S\n]*")
+_WHITE = re.compile(r"\s+")
+# What an element's start and end add to its text.
+_OPENING = {**dict.fromkeys(BLOCKS, "\n"), "br": "\n", "li": "\n- "}
+_CLOSING = {**dict.fromkeys(BLOCKS, "\n"), "td": " ", "th": " "}
 
 
 def tidy(text: str, max_chars: int = MAX_TEXT_CHARS) -> str:
     """Spaces collapsed, every line trimmed, at most one blank line in a row, capped."""
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()[:max_chars]
+    text = _SPACES.sub(" ", text)
+    if "\n" in text:
+        # Trimming each line is trimming the white space (not newlines) around each newline;
+        # done by one pattern on the whole text, not line by line (a field of every listing).
+        text = _BLANKS.sub("\n\n", _LINE_EDGES.sub("\n", text))
+    return text.strip()[:max_chars]
 
 
 def element_text(element: HtmlElement, max_chars: int = MAX_TEXT_CHARS) -> str:
     """Readable text of an lxml element (see the module docstring)."""
-    return tidy("".join(_lxml_parts(element, top=True)), max_chars)
+    parts: list[str] = []
+    _lxml_parts(element, parts, top=True)
+    return tidy("".join(parts), max_chars)
 
 
-def _lxml_parts(element: HtmlElement, top: bool = False) -> Iterator[str]:
+def _lxml_parts(element: HtmlElement, parts: list[str], top: bool = False) -> None:
+    """Append the text pieces of ``element`` (and its tail unless ``top``) to ``parts``:
+    one list for the whole walk, where nested generators cost a frame per element."""
     tag = element.tag if isinstance(element.tag, str) else ""
-    if not tag or tag in DROP:
-        if not top:
-            yield _spaces(element.tail)
-        return
-    yield from _open(tag)
-    yield _spaces(element.text)
-    for child in element:
-        yield from _lxml_parts(child)
-    yield from _close(tag)
+    if tag and tag not in DROP:
+        parts.append(_OPENING.get(tag, ""))
+        parts.append(_spaces(element.text))
+        for child in element:
+            _lxml_parts(child, parts)
+        parts.append(_CLOSING.get(tag, ""))
     if not top:
-        yield _spaces(element.tail)
+        parts.append(_spaces(element.tail))
 
 
 def _spaces(text: str | None) -> str:
-    return re.sub(r"\s+", " ", text) if text else ""
+    return _WHITE.sub(" ", text) if text else ""
 
 
 def _open(tag: str) -> Iterator[str]:
-    if tag == "br":
-        yield "\n"
-    elif tag == "li":
-        yield "\n- "
-    elif tag in BLOCKS:
-        yield "\n"
+    if tag in _OPENING:
+        yield _OPENING[tag]
 
 
 def _close(tag: str) -> Iterator[str]:
-    if tag in BLOCKS:
-        yield "\n"
-    elif tag in ("td", "th"):
-        yield " "
+    if tag in _CLOSING:
+        yield _CLOSING[tag]
 
 
 def html_fragment_to_text(html: str | None, max_chars: int = MAX_TEXT_CHARS) -> str:
