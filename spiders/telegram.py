@@ -36,6 +36,7 @@ from spiders.base import PantauSpider
 _CHANNEL = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _BACKGROUND = re.compile(r"background-image\s*:\s*url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
 _SPACES = re.compile(r"[ \t\r\n\f]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
 _MULTIPLIERS = {"": 1, "K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
 _BLANK = "\u200b\u200c\u200d\ufeff \n"
 
@@ -45,7 +46,6 @@ def _css(query: str) -> XPath:
     return XPath(HTMLTranslator().css_to_xpath(query), smart_strings=False)
 
 
-_BLOCKS = _css("div.tgme_widget_message")
 # Class name -> (the ``MessageNodes`` list it goes to, the tag it needs or None): the
 # selectors a message was read with, one XPath each, which cost more than the rest of the
 # spider's work together; a message's elements are now visited once (``MessageNodes``).
@@ -61,6 +61,7 @@ _PARTS: dict[str, tuple[str, str | None]] = {
     "tgme_widget_message_text": ("texts", "div"),
     "tgme_widget_message_reply": ("replies", None),
 }
+_XML_SPACE = re.compile(r"[ \t\n\r]+")
 # Those class names as words of a ``class`` attribute (split at XML white space, as CSS).
 _PART_CLASSES = re.compile(r"(?<![^ \t\n\r])(" + "|".join(_PARTS) + r")(?![^ \t\n\r])")
 
@@ -108,6 +109,34 @@ class MessageNodes:
 Block = Selector | HtmlElement | MessageNodes
 
 
+def message_blocks(root: HtmlElement) -> list[HtmlElement]:
+    """The ``div.tgme_widget_message`` elements under ``root`` (itself included), in page
+    order: a walk of the page's divs, cheaper than the XPath a CSS class becomes (which
+    normalises every element's class attribute)."""
+    return [
+        div
+        for div in root.iter("div")
+        if (classes := div.get("class")) and "tgme_widget_message" in _class_words(classes)
+    ]
+
+
+def older_page_id(root: HtmlElement) -> str | None:
+    """``a.tme_messages_more::attr(data-before)``: where the older page starts, or None."""
+    for link in root.iter("a"):
+        classes = link.get("class")
+        if classes and "tme_messages_more" in _class_words(classes):
+            before = link.get("data-before")
+            if before is not None:
+                return before
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _class_words(classes: str) -> frozenset[str]:
+    """The words of a ``class`` attribute, split at XML white space as CSS does."""
+    return frozenset(_XML_SPACE.split(classes))
+
+
 @lru_cache(maxsize=4096)
 def _part_classes(classes: str) -> tuple[str, ...]:
     """The part class names among ``classes`` (pages repeat the same few attributes)."""
@@ -146,7 +175,7 @@ class TelegramSpider(PantauSpider):
         """Items of one preview page, then the request for the next older page."""
         if not isinstance(response, TextResponse):
             self.fail(no_preview_reason(self.channel, response.url))
-        blocks = _BLOCKS(response.selector.root)
+        blocks = message_blocks(response.selector.root)
         if not blocks and not is_channel_page(response):
             self.fail(no_preview_reason(self.channel, response.url))
         items = list(self.parse_messages(response, blocks))
@@ -161,7 +190,7 @@ class TelegramSpider(PantauSpider):
     ) -> Iterator[PostItem]:
         """One item per message block; blocks that cannot be read are logged and counted."""
         if blocks is None:
-            blocks = _BLOCKS(response.selector.root)
+            blocks = message_blocks(response.selector.root)
         for block in blocks:
             try:
                 yield self.parse_message(block, response)
@@ -197,7 +226,7 @@ class TelegramSpider(PantauSpider):
         self, response: TextResponse, items: list[PostItem], page: int
     ) -> scrapy.Request | None:
         """The request for the older page, unless the limit or the watermark stops us."""
-        before = response.css("a.tme_messages_more::attr(data-before)").get()
+        before = older_page_id(response.selector.root)
         if page >= self.max_pages or not before or not before.isdigit():
             return None
         if self.seen_before([str(item["post_id"]) for item in items]):
@@ -370,11 +399,18 @@ def _has_class_ancestor(element: HtmlElement, name: str) -> bool:
 
 def inner_text(element: HtmlElement) -> str:
     """Readable text of ``element``: ``<br>`` as newline, links as ``label (target)``."""
-    parts = [_SPACES.sub(" ", element.text or "")]
+    parts = [_collapse(element.text)]
     for child in element:
-        parts.append(_node_text(child))
-        parts.append(_SPACES.sub(" ", child.tail or ""))
+        # <br> inline: most children of a message text are line breaks.
+        parts.append("\n" if child.tag == "br" else _node_text(child))
+        if child.tail:
+            parts.append(_SPACES.sub(" ", child.tail))
     return "".join(parts)
+
+
+def _collapse(text: str | None) -> str:
+    """``text`` with white-space runs as one space (most tails are empty: no pattern run)."""
+    return _SPACES.sub(" ", text) if text else ""
 
 
 def _node_text(element: HtmlElement) -> str:
@@ -413,4 +449,4 @@ def clean_href(href: str | None) -> str:
 def clean_lines(text: str) -> str:
     """Each line trimmed, the whole trimmed, blank runs kept at most one line."""
     lines = [line.strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(_BLANK)
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip(_BLANK)
