@@ -404,13 +404,16 @@ def inner_text(element: HtmlElement) -> str:
         # <br> inline: most children of a message text are line breaks.
         parts.append("\n" if child.tag == "br" else _node_text(child))
         if child.tail:
-            parts.append(_SPACES.sub(" ", child.tail))
+            parts.append(_collapse(child.tail))
     return "".join(parts)
 
 
 def _collapse(text: str | None) -> str:
-    """``text`` with white-space runs as one space (most tails are empty: no pattern run)."""
-    return _SPACES.sub(" ", text) if text else ""
+    """``text`` with white-space runs as one space; the pattern runs only where it would
+    change something (``isprintable`` is False for every white space but the ASCII space)."""
+    if not text:
+        return ""
+    return text if text.isprintable() and "  " not in text else _SPACES.sub(" ", text)
 
 
 def _node_text(element: HtmlElement) -> str:

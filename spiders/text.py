@@ -72,7 +72,8 @@ _CLOSING = {**dict.fromkeys(BLOCKS, "\n"), "td": " ", "th": " "}
 
 def tidy(text: str, max_chars: int = MAX_TEXT_CHARS) -> str:
     """Spaces collapsed, every line trimmed, at most one blank line in a row, capped."""
-    text = _SPACES.sub(" ", text)
+    if not _plain(text):
+        text = _SPACES.sub(" ", text)
     if "\n" in text:
         # Trimming each line is trimming the white space (not newlines) around each newline;
         # done by one pattern on the whole text, not line by line (a field of every listing).
@@ -102,7 +103,15 @@ def _lxml_parts(element: HtmlElement, parts: list[str], top: bool = False) -> No
 
 
 def _spaces(text: str | None) -> str:
-    return _WHITE.sub(" ", text) if text else ""
+    if not text:
+        return ""
+    return text if _plain(text) else _WHITE.sub(" ", text)
+
+
+def _plain(text: str) -> bool:
+    """True when ``text`` has no white space but single ASCII spaces, so collapsing white
+    space would not change it (``isprintable`` is False for every other white space)."""
+    return text.isprintable() and "  " not in text
 
 
 def _open(tag: str) -> Iterator[str]:
