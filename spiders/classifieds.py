@@ -237,6 +237,7 @@ def load_site(path: str | None) -> Site:
     return parse_site_file(path)
 
 
+@lru_cache(maxsize=1024)  # asked twice a listing: for its item and for the page's stop check
 def listing_id(url: str) -> str:
     """The path (and query) of a listing URL: stable when the host moves."""
     parts = urlsplit(url)
