@@ -62,7 +62,7 @@ class StorePipeline:
         self.batch_seconds = batch_seconds
         self.clock = clock
         self.db: Database | None = None
-        self.pending: list[Any] = []
+        self.pending: list[dict[str, Any]] = []  # rows (``store.post_row``), not items
         self.pending_since = 0.0
 
     @classmethod
@@ -104,7 +104,7 @@ class StorePipeline:
         self.cap_text(item)
         if not self.pending:
             self.pending_since = self.clock()
-        self.pending.append(item)
+        self.pending.append(store.post_row(item))
         if self.batch_due():
             self.flush()
         return item
@@ -120,7 +120,7 @@ class StorePipeline:
             return
         run_id = self.stats.get_value(RUN_ID_STAT)
         try:
-            new = store.save_posts(self.db, self.pending, run_id, index=False)
+            new = store.save_post_rows(self.db, self.pending, run_id, index=False)
         except (sqlite3.Error, OSError) as exc:  # locked too long, disk full
             log.error("could not store %d posts yet: %s", len(self.pending), exc)
             return

@@ -494,15 +494,27 @@ def save_posts(
     New posts are full-text indexed in the same transaction, unless ``index`` is False:
     then they wait in the queue for ``index_pending_posts`` (a crawl indexes once, at its
     end, which costs a fraction of indexing every batch)."""
+    return save_post_rows(db, [post_row(item) for item in items], run_id, now, index=index)
+
+
+def save_post_rows(
+    db: Database,
+    rows: list[Mapping[str, Any]],
+    run_id: int | None = None,
+    now: datetime | None = None,
+    *,
+    index: bool = True,
+) -> int:
+    """``save_posts`` for posts already made rows by ``post_row``."""
     seen = now_iso(now)
-    rows = [_post_row(item, run_id, seen) for item in items]
+    params = [{**row, "seen": seen, "run_id": run_id} for row in rows]
     with db.atomic():
         known = _stored_keys(db, [row["key"] for row in rows])
         new = 0
         for row in rows:
             new += row["key"] not in known
             known.add(row["key"])
-        db.conn.executemany(_UPSERT_POST, rows)
+        db.conn.executemany(_UPSERT_POST, params)
         if index and new and _indexes_in_bulk(db):
             index_pending_posts(db)
     return new
@@ -530,7 +542,11 @@ def _indexes_in_bulk(db: Database) -> bool:
     return db.execute(query).fetchone() is not None
 
 
-def _post_row(item: Mapping[str, Any], run_id: int | None, seen: str) -> dict[str, Any]:
+def post_row(item: Mapping[str, Any]) -> dict[str, Any]:
+    """``item`` as a row of ``posts`` for ``save_post_rows``: the fields beyond
+    ``POST_FIELDS`` and ``images`` in ``extra``, lists and mappings as JSON. Nothing in it
+    but strings, numbers and None, so the garbage collector does not track it: a crawl's
+    queue of rows costs no collections, where a queue of items cost one more full one."""
     # A plain copy first: each lookup in a Scrapy item is a Python call, in a dict a C one.
     values = dict(item)
     key = post_key(str(values["platform"]), str(values["post_id"]))
@@ -545,8 +561,6 @@ def _post_row(item: Mapping[str, Any], run_id: int | None, seen: str) -> dict[st
         images=_json(images),
         extra=_json(extra),
         content_hash=content_hash(text, images),
-        seen=seen,
-        run_id=run_id,
     )
     return row
 
