@@ -453,7 +453,11 @@ def post_key(platform: str, post_id: str) -> str:
 
 
 def content_hash(text: str, images: list[str]) -> str:
-    return hashlib.sha256(_json([text, images]).encode()).hexdigest()
+    return _sha256(_json([text, images]))
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 _UPSERT_POST = (
@@ -549,19 +553,18 @@ def post_row(item: Mapping[str, Any]) -> dict[str, Any]:
     queue of rows costs no collections, where a queue of items cost one more full one."""
     # A plain copy first: each lookup in a Scrapy item is a Python call, in a dict a C one.
     values = dict(item)
-    key = post_key(str(values["platform"]), str(values["post_id"]))
+    post_id = str(values["post_id"])
     images = list(values.get("images") or [])
     text = str(values.get("text") or "")
-    extra = {k: v for k, v in values.items() if k not in _NOT_EXTRA}
+    images_json = _json(images) if images else "[]"
     row = {field: values.get(field) for field in POST_FIELDS}
-    row.update(
-        key=key,
-        post_id=str(values["post_id"]),
-        text=text,
-        images=_json(images),
-        extra=_json(extra),
-        content_hash=content_hash(text, images),
-    )
+    row["key"] = post_key(str(values["platform"]), post_id)
+    row["post_id"] = post_id
+    row["text"] = text
+    row["images"] = images_json
+    row["extra"] = _json({k: v for k, v in values.items() if k not in _NOT_EXTRA})
+    # content_hash(text, images), from the JSON already made: _json([text, images]).
+    row["content_hash"] = _sha256(f"[{_json(text)}, {images_json}]")
     return row
 
 

@@ -332,3 +332,20 @@ def test_save_posts_stores_a_batch_larger_than_one_query(db: Database) -> None:
     assert store.save_posts(db, items) == 600
     assert store.save_posts(db, items) == 0
     assert store.count_rows(db, "posts") == 600
+
+
+@pytest.mark.parametrize(
+    ("text", "images"),
+    [
+        ("", []),
+        ("Loker admin Kamboja", []),
+        ('Gaji "15 jt"\nABK Taiwan 🇹🇼 é', ["https://cdn.example/a.jpg", "https://c.example/é.jpg"]),
+    ],
+)
+def test_a_stored_posts_hash_is_the_content_hash_of_its_text_and_images(
+    db: Database, text: str, images: list[str]
+) -> None:
+    store.upsert_post(db, {**POST, "text": text, "images": images})
+    stored = store.get_post(db, store.post_key("telegram", POST["post_id"]))
+    assert stored["content_hash"] == store.content_hash(text, images)
+    assert stored["images"] == images
