@@ -37,6 +37,7 @@ _CHANNEL = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _BACKGROUND = re.compile(r"background-image\s*:\s*url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
 _SPACES = re.compile(r"[ \t\r\n\f]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_UTC_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00", re.ASCII)
 _MULTIPLIERS = {"": 1, "K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
 _BLANK = "\u200b\u200c\u200d\ufeff \n"
 
@@ -301,10 +302,13 @@ def message_time(block: Block) -> str | None:
     raw = found.get("datetime") if found is not None else None
     if not raw:
         return None
+    raw = raw.strip()
     try:
-        stamp = datetime.fromisoformat(raw.strip())
+        stamp = datetime.fromisoformat(raw)
     except ValueError:
         return None
+    if _UTC_STAMP.fullmatch(raw):
+        return raw  # already what the conversion below gives (Telegram's own form)
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
     return stamp.astimezone(UTC).isoformat(timespec="seconds")
