@@ -233,8 +233,9 @@ def _simple_flags(sig: Signals, folded: str) -> None:
                 folded, max(0, hit.start - 16), hit.start
             ):
                 continue  # "bukan penipuan", "100% aman tidak ilegal": a recruiter's reassurance
-            avoided = _AVOIDED_BEFORE.search(folded, max(0, hit.start - 24), hit.start)
-            if code == "LEGIT" and avoided:
+            if code == "LEGIT" and _AVOIDED_BEFORE.search(
+                folded, max(0, hit.start - 24), hit.start
+            ):
                 sig.add("VISA", hit.start, hit.end, f"avoids the official route ({hit.term})")
                 continue
             sig.add(code, hit.start, hit.end, hit.term)
