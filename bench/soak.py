@@ -100,7 +100,7 @@ class Breakage:
 # One source per site; the breakage stretches overlap so the service meets several at once.
 PLAN = {
     "healthy": Breakage("none"),
-    "timeout": Breakage("timeout", 0.15, 0.55, problem=True, recovery=True),
+    "timeout": Breakage("timeout", 0.1, 0.6, problem=True, recovery=True),
     "http500": Breakage("500", 0.25, 0.65, problem=True, recovery=True),
     "http429": Breakage("429", 0.35, 0.75, problem=True, recovery=True),
     "markup": Breakage("markup", 0.5, 2.0, problem=True),
@@ -742,7 +742,7 @@ def report(outcome: Outcome, args: Any) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cycles", type=int, default=200)
-    parser.add_argument("--interval", type=float, default=0.5, help="minutes between crawls")
+    parser.add_argument("--interval", type=float, default=0.4, help="minutes between crawls")
     parser.add_argument("--sample-every", type=int, default=5, help="cycles between samples")
     parser.add_argument("--publish-every", type=int, default=3, help="cycles between posts")
     parser.add_argument("--browser-timeout", type=float, default=6.0, help="seconds")

@@ -1171,6 +1171,19 @@ def recent_runs(db: Database, source: str, limit: int) -> list[dict[str, Any]]:
     )
 
 
+def runs_before_silence(db: Database, source: str, limit: int) -> list[dict[str, Any]]:
+    """The last ``limit`` finished runs of ``source`` up to its newest run that was not
+    ``ok`` with zero posts (none when it never had one), newest first."""
+    return list(
+        db.query(
+            "SELECT * FROM runs WHERE source = ? AND status != 'running' AND id <= "
+            "(SELECT max(id) FROM runs WHERE source = ? AND status != 'running' AND NOT "
+            "(status = 'ok' AND items_scraped = 0)) ORDER BY id DESC LIMIT ?",
+            [source, source, limit],
+        )
+    )
+
+
 def runs_started_before(db: Database, started_before: datetime) -> list[dict[str, Any]]:
     """Runs still marked running that started before ``started_before``."""
     return list(
