@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/soak.py [--cycles 200] [--interval 0.5] [--sample-every 5]
+    .venv/bin/python bench/soak.py [--cycles 200] [--interval 0.4] [--sample-every 5]
 
 ``pantau run`` runs as a child process, as an operator runs it (crawls as ``scrapy crawl``
 children, evidence with the system Chromium, alerts over SMTP), every source crawled each
@@ -271,6 +271,7 @@ class ServiceLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.cycles = 0
+        self.browsers = 0
         self.errors: Counter[str] = Counter()
         self._offset = 0
         self._partial = ""
@@ -284,6 +285,8 @@ class ServiceLog:
         for line in lines:
             if " cycle: " in line and " classified, " in line:
                 self.cycles += 1
+            elif "browser started: " in line:
+                self.browsers += 1
             elif " ERROR" in line or " CRITICAL" in line:
                 self.errors[_without_stamp(line)[:160]] += 1
 
@@ -475,6 +478,8 @@ class Outcome:
     exit_code: int | None
     published: int
     log_errors: Counter[str]
+    browsers: int
+    evidence: dict[str, int]
 
 
 def soak(args: Any) -> Outcome:
@@ -503,12 +508,12 @@ def soak(args: Any) -> Outcome:
         leftover = wait_until_gone(mark, 15)
         inbox.read()
         log.read()
-        runs, problems, flagged = read_store(tmp / "data" / "pantau.db")
+        runs, problems, flagged, evidence = read_store(tmp / "data" / "pantau.db")
         print(f"log of the service: {log.path}; its last lines:")
         print(log.tail(15))
         return Outcome(
             samples, seconds, log.cycles, flagged, inbox, runs, problems, len(leftover),
-            stop_seconds, exit_code, published, log.errors,
+            stop_seconds, exit_code, published, log.errors, log.browsers, evidence,
         )  # fmt: skip
 
 
@@ -595,14 +600,18 @@ def wait_until_gone(mark: str, timeout: float) -> set[int]:
 
 def read_store(
     db_path: Path,
-) -> tuple[dict[str, Counter[str]], list[dict[str, Any]], set[str]]:
+) -> tuple[dict[str, Counter[str]], list[dict[str, Any]], set[str], dict[str, int]]:
     with store.connect(db_path) as db:
         runs: dict[str, Counter[str]] = {}
         for row in db.query("SELECT source, status, count(*) AS n FROM runs GROUP BY 1, 2"):
             runs.setdefault(row["source"], Counter())[row["status"]] = row["n"]
         problems = list(db.query("SELECT * FROM health_problems ORDER BY id"))
         flagged = {row["key"] for row in store.flagged_posts(db, limit=100_000)}
-    return runs, problems, flagged
+        evidence = {
+            row["status"]: row["n"]
+            for row in db.query("SELECT status, count(*) AS n FROM evidence GROUP BY 1")
+        }
+    return runs, problems, flagged, evidence
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -723,6 +732,9 @@ def report(outcome: Outcome, args: Any) -> str:
         *growth_table(outcome.samples),
         "",
         f"- Alerts: {alerts_text}: {'each arrived once' if alerts_ok else 'NOT each once'}.",
+        f"- Evidence: Chromium started {outcome.browsers} times; bundles by status: "
+        f"{', '.join(f'{k} {v}' for k, v in sorted(outcome.evidence.items()))} (a post whose "
+        "capture overran every try is given up and alerted without evidence).",
         f"- Stop: SIGTERM ended the service in {outcome.stop_seconds:.1f} s "
         f"(exit code {outcome.exit_code}); {outcome.leftover_after_stop} of the processes it "
         "started (Chromium included) were left 15 s later.",
