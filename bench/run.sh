@@ -8,6 +8,10 @@ py=.venv/bin/python
 eval=../shared/eval
 $py bench/crawl_speed.py --rounds 3
 $py bench/classify_cli_speed.py --shared "$eval"
+# The service itself, for minutes each: time from a post to its alert, then 200 cycles
+# among misbehaving sites (memory, open files, Chromium processes, alerts, health emails).
+$py bench/freshness.py
+$py bench/soak.py
 if [ -d "$eval" ]; then
   $py bench/classify_speed.py --model --lokerid "$eval/lokerid_jobs_2025_dev.csv" \
       --overseas "$eval/id_overseas_ads_dev.jsonl"

@@ -30,7 +30,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from classifiers.indicators import FOREIGN_WAGE, Flag, Signals, collect
+from classifiers.indicators import FOREIGN_WAGE, Flag, Signals, collect, quoted_spans
 from classifiers.lexicon import default_lexicon
 from classifiers.verdict import NOT_SUSPICIOUS, REPORT, SUSPICIOUS, Entity, Indicator, Term, Verdict
 
@@ -54,7 +54,11 @@ BASE_WEIGHT = {
     "SCAMJOB": 0.8, "DOMESTIC": 0.6, "ABK": 0.5, "VISA": 2.0, "FEE": 1.8, "FREE": 0.7,
     "PAY": 1.8, "URGENT": 0.5, "NODOCS": 0.7, "NOLICENCE": 0.6, "IMPERSONATE": 0.8,
     "FOREIGNPHONE": 1.0, "LEGIT": -2.5, "WARNING": -1.5, "PITCH": 1.5, "NIGHTJOB": 0.5,
+    "BONDAGE": 0.5,
 }  # fmt: skip
+BONDAGE_JOB_WEIGHT = 1.5  # wages held, papers kept or a debt, in a job text (ILO indicators)
+FAKE_SELECTION_WEIGHT = 2.5  # "nama anda terpilih" from an official body, and a payment
+EMBASSY_EMPLOYER_WEIGHT = 2.5  # an embassy named as the employer of workers abroad
 NIGHTJOB_ABROAD_BONUS = 1.5  # hostess, spa, lounge work abroad: a trafficking route for women
 FEE_ABROAD_BONUS = 0.6  # the worker pays to be placed abroad (UU 18/2017, art. 30)
 FAKE_OFFICIAL_WEIGHT = 1.5  # an official programme named, yet the worker pays a person
@@ -76,10 +80,11 @@ WARNING_CAP = 4  # distinct warning words counted
 REPORT_BIAS = -2.5
 REPORT_WEIGHT = {
     "retold promise": 2.0, "reported speech": 1.2, "warning": 1.3, "news form": 1.0,
-    "official quoted": 0.6,
+    "official quoted": 0.6, "advice": 1.2,
 }  # fmt: skip
 REPORT_CAP = {
     "retold promise": 1, "reported speech": 3, "warning": 3, "news form": 2, "official quoted": 1,
+    "advice": 2,
 }  # fmt: skip
 REPORT_DATELINE_WEIGHT = 1.5  # "PHNOM PENH —": a news story
 REPORT_CAPTION_CHARS = 200  # a warning here is a caption over what follows (a reposted ad)
@@ -99,6 +104,9 @@ class Scored:
         self.reasons: list[str] = []
         self.extra: list[Flag] = []
         self.logit = BIAS
+        # A placement abroad is named even without a job word or a place (an official
+        # migrant-work programme): the gates do not apply.
+        self.placement = False
 
     def set(self, code: str, weight: float, reason: str = "") -> None:
         self.weights[code] = weight
@@ -219,6 +227,58 @@ def _fake_official(sig: Signals, out: Scored) -> None:
         out.set("IMPERSONATE", FAKE_OFFICIAL_WEIGHT, reason)
 
 
+def _fake_selection(sig: Signals, out: Scored) -> None:
+    """An official migrant-work body or programme (BP2MI, an embassy, G to G, EPS) named,
+    and either registration through a person ("daftar lewat aku", "link di bio", a
+    committee's account), or a fee together with one person told they were picked ("nama
+    anda terpilih") or an official claim ("info resmi BP2MI"). Official programmes register
+    on their own portals and select without a fee, so the official name is a disguise."""
+    if not sig.has("agency", "programme"):
+        return
+    private = sig.has("personal_route")
+    if not (private or "FEE" in sig.codes()) or not (private or sig.has("selected", "impersonate")):
+        return
+    if not (private or sig.personal_contact) and sig.has("official_channel"):
+        return  # a fee paid through the programme's own portal or office
+    hit = (sig.hits.get("agency") or sig.hits["programme"])[0]
+    out.weights.pop("LEGIT", None)
+    out.extra.append(
+        Flag("IMPERSONATE", sig.text[hit.start : hit.end], hit.start, hit.end, "selected, pay")
+    )
+    reason = "An official programme tells one person they were selected, and asks for money."
+    out.set("IMPERSONATE", FAKE_SELECTION_WEIGHT, reason)
+    # Talk about such messages ("WASPADA ... mengatasnamakan BP2MI") keeps the gates.
+    out.placement = not any(
+        f.code == "WARNING" or (f.code == "REPORT" and f.note.startswith("warning"))
+        for f in sig.flags
+    )
+
+
+def _embassy_employer(sig: Signals, out: Scored) -> None:
+    """An embassy named as the employer of workers abroad ("Embassy Qatar Jobs"): embassies
+    hire a few residents as local staff for their own office; they recruit no workers."""
+    if not sig.has("embassy_job") or sig.has("local_staff") or "LEGIT" in sig.codes():
+        return
+    hit = sig.hits["embassy_job"][0]
+    out.weights.pop("LEGIT", None)
+    out.extra.append(
+        Flag("IMPERSONATE", sig.text[hit.start : hit.end], hit.start, hit.end, "embassy jobs")
+    )
+    reason = "An embassy named as the employer of workers (embassies hire only local staff)."
+    weight = max(EMBASSY_EMPLOYER_WEIGHT, out.weights.get("IMPERSONATE", 0.0))
+    out.set("IMPERSONATE", weight, reason)
+
+
+def _bondage(sig: Signals, out: Scored) -> None:
+    if "BONDAGE" not in sig.codes():
+        return
+    if sig.has("job", "abk", "domestic", "zerocost"):
+        reason = f"Wages held, papers kept or a debt ({_words(sig, 'BONDAGE')})."
+        out.set("BONDAGE", BONDAGE_JOB_WEIGHT, reason)
+    else:
+        out.set("BONDAGE", BASE_WEIGHT["BONDAGE"])
+
+
 def _plain(sig: Signals, out: Scored) -> None:
     for code in ("ABK", "FREE", "URGENT", "NODOCS"):
         if code in sig.codes():
@@ -276,6 +336,8 @@ def _warning(sig: Signals, out: Scored) -> None:
 
 
 def _gates(sig: Signals, out: Scored) -> None:
+    if out.placement:
+        return
     if not sig.dest_kinds:
         out.logit += NO_DEST_PENALTY
         out.reasons.append("No destination abroad named.")
@@ -285,7 +347,7 @@ def _gates(sig: Signals, out: Scored) -> None:
 
 RULES: tuple[Callable[[Signals, Scored], None], ...] = (
     _dest, _scamjob, _domestic, _visa, _fee, _pay, _pitch, _nightjob, _plain, _licence, _legit,
-    _fake_official, _warning, _gates,
+    _fake_official, _fake_selection, _embassy_employer, _bondage, _warning, _gates,
 )  # fmt: skip
 
 
@@ -343,7 +405,40 @@ def _report_parts(sig: Signals) -> dict[str, set[str]]:
 def _report_topic(sig: Signals) -> bool:
     # Job words alone are not enough: every job ad has them, and "melaporkan hasil kerja" or
     # "surat peringatan" in a job ad is no report.
-    return bool(sig.dest_kinds) or sig.has("domestic", "abk", "topic")
+    # An official migrant-work body or programme is the topic too ("nomor yang
+    # mengatasnamakan Disnaker ... adalah palsu").
+    return bool(sig.dest_kinds) or sig.has("domestic", "abk", "topic", "agency", "programme")
+
+
+Span = tuple[int, int]
+
+
+def _inside(start: int, spans: list[Span]) -> bool:
+    return any(a <= start < b for a, b in spans)
+
+
+def _warned_quotes(sig: Signals) -> list[Span]:
+    """Quoted spans (a reposted ad, a quoted pitch) when a warning stands outside them: the
+    speaker warns about what they quote, so its way to apply and its official names are
+    the recruiter's, not the speaker's."""
+    warnings = [f for f in sig.flags if f.code == "REPORT" and f.note.startswith("warning")]
+    if not warnings:
+        return []
+    spans = quoted_spans(sig.text)
+    return spans if any(not _inside(f.start, spans) for f in warnings) else []
+
+
+def _own(sig: Signals, code: str, quotes: list[Span]) -> list[Flag]:
+    """Flags of ``code`` outside the quoted spans: the speaker's own words."""
+    return [f for f in sig.flags if f.code == code and not _inside(f.start, quotes)]
+
+
+def _own_contact(sig: Signals, quotes: list[Span]) -> bool:
+    if not quotes:
+        return sig.personal_contact
+    hits = [h.start for h in sig.hits.get("contact", [])]
+    hits += [e.start for e in sig.entities if e.kind in ("phone", "whatsapp", "telegram")]
+    return any(not _inside(start, quotes) for start in hits)
 
 
 def score_report(sig: Signals) -> Scored:
@@ -364,14 +459,17 @@ def score_report(sig: Signals) -> Scored:
     if total:
         words = ", ".join(sorted({t for terms in parts.values() for t in terms}))
         out.set("REPORT", total, f"Talks about recruitment rather than offering it ({words}).")
-    if "APPLY" in sig.codes():
-        out.set("APPLY", APPLY_WEIGHT, f"A way to sign up ({_words(sig, 'APPLY')}).")
-    elif sig.personal_contact:
+    quotes = _warned_quotes(sig)
+    apply = _own(sig, "APPLY", quotes)
+    if apply:
+        words = ", ".join(dict.fromkeys(f'"{f.text}"' for f in apply))
+        out.set("APPLY", APPLY_WEIGHT, f"A way to sign up ({words}).")
+    elif _own_contact(sig, quotes):
         out.logit += CONTACT_WEIGHT
     elif total:
         out.logit += NO_APPLY_WEIGHT
         out.reasons.append("No way to apply given.")
-    if "LEGIT" in sig.codes():
+    if _own(sig, "LEGIT", quotes):
         out.set("LEGIT", REPORT_LEGIT)
     if not _report_topic(sig):
         out.logit += REPORT_NO_TOPIC

@@ -19,8 +19,8 @@ from classifiers.normalize import fold, normalize
 from classifiers.verdict import Entity
 
 __all__ = [
-    "FOREIGN_WAGE", "Flag", "Signals", "collect", "PAY_PLAIN_JOB_IDR", "PAY_EASY_JOB_IDR",
-    "PAY_SCAMJOB_ABROAD_IDR",
+    "FOREIGN_WAGE", "Flag", "Signals", "collect", "quoted_spans", "PAY_PLAIN_JOB_IDR",
+    "PAY_EASY_JOB_IDR", "PAY_SCAMJOB_ABROAD_IDR",
 ]  # fmt: skip
 
 FOREIGN_WAGE = "wage in a foreign currency"  # note of a PAY flag that is not too-good pay
@@ -73,7 +73,20 @@ _DAY_BEFORE = re.compile(
 _REPORT_GROUPS = {
     "report_retold": "retold promise", "report_speech": "reported speech",
     "report_warn": "warning", "report_news": "news form", "report_official": "official quoted",
+    "report_advice": "advice",
 }  # fmt: skip
+# An official route named only to be avoided ("jangan lapor disnaker", "ga usah lewat BP2MI",
+# "without the job order") is a non-procedural route, not a legitimacy marker.
+_AVOIDED_BEFORE = re.compile(
+    r"\b(?:jangan(?: lapor| bilang| ke| lewat)?|ga|gak|nggak|tidak|tak|tdk|usah|perlu|tanpa|"
+    r"without|no need|skip|bypass|no)\W{1,3}(?:(?:usah|perlu|lapor|lewat|ke|daftar|ikut|via|"
+    r"through|the|an?)\W{1,3}){0,2}$"
+)
+# Quoted text: a reposted ad inside a warning ("Beredar pesan seperti ini: -----", "> ...",
+# "..." in quotation marks). What lies inside is the recruiter's, not the speaker's.
+_QUOTED = re.compile(
+    r'"[^"\n]{12,}"|\u201c[^\u201d]{12,}\u201d|(?m:^-{3,}[^\n]*\n[\s\S]*?(?:^-{3,}|\Z))'
+)
 
 
 class Flag(NamedTuple):
@@ -209,6 +222,7 @@ _SIMPLE_CODES = {
     "scamjob": "SCAMJOB", "domestic": "DOMESTIC", "abk": "ABK", "visa": "VISA",
     "free": "FREE", "urgent": "URGENT", "nodocs": "NODOCS", "legit": "LEGIT",
     "warning": "WARNING", "impersonate": "IMPERSONATE", "pitch": "PITCH", "nightjob": "NIGHTJOB",
+    "bondage": "BONDAGE",
 }  # fmt: skip
 
 
@@ -219,6 +233,11 @@ def _simple_flags(sig: Signals, folded: str) -> None:
                 folded, max(0, hit.start - 16), hit.start
             ):
                 continue  # "bukan penipuan", "100% aman tidak ilegal": a recruiter's reassurance
+            if code == "LEGIT" and _AVOIDED_BEFORE.search(
+                folded, max(0, hit.start - 24), hit.start
+            ):
+                sig.add("VISA", hit.start, hit.end, f"avoids the official route ({hit.term})")
+                continue
             sig.add(code, hit.start, hit.end, hit.term)
 
 
@@ -239,6 +258,12 @@ def _report_flags(sig: Signals, folded: str) -> None:
             break
     for hit in sig.hits.get("apply", []):
         sig.add("APPLY", hit.start, hit.end, hit.term)
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of quoted text: in quotation marks, or between lines of dashes (a reposted ad
+    inside a warning)."""
+    return [m.span() for m in _QUOTED.finditer(text)]
 
 
 def _drop_nested(flags: list[Flag]) -> list[Flag]:

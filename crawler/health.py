@@ -78,11 +78,26 @@ def assess(
     problems: list[Problem] = []
     for source in config.sources:
         if source.enabled:
-            runs = store.recent_runs(db, source.name, window)
+            runs = source_runs(db, source.name, window)
             problems += source_problems(source.name, runs, config.health)
     problems += stuck_problems(db, config.health, now)
     problems += disk_problems(config.data_dir, config.health, free_bytes)
     return problems
+
+
+def source_runs(db: Database, name: str, window: int) -> list[dict[str, Any]]:
+    """The last ``window`` finished runs of a source, newest first. When all of them are
+    empty (a silence longer than the window), the ``USUAL_WINDOW`` runs before the silence
+    follow: what the source usually brought is not forgotten while it stays silent, so the
+    problem stays open instead of passing for a recovery."""
+    runs = store.recent_runs(db, name, window)
+    if len(runs) == window and all(_empty(run) for run in runs):
+        runs += store.runs_before_silence(db, name, USUAL_WINDOW)
+    return runs
+
+
+def _empty(run: Mapping[str, Any]) -> bool:
+    return bool(run["status"] == "ok" and not run["items_scraped"])
 
 
 def source_problems(
@@ -102,7 +117,7 @@ def source_problems(
 
 
 def _silent(name: str, runs: Sequence[Mapping[str, Any]], health: HealthConfig) -> list[Problem]:
-    empty = _leading(runs, lambda run: run["status"] == "ok" and not run["items_scraped"])
+    empty = _leading(runs, _empty)
     earlier = [run["items_scraped"] for run in runs[empty:] if run["status"] == "ok"]
     usual = statistics.median(earlier) if earlier else 0
     if empty < health.zero_item_runs or usual <= 0:

@@ -79,7 +79,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.browser_pages.BrowserPagesMiddleware": 745,
     "crawler.warc.WarcRecorder": 950,
 }
-EXTENSIONS = {"crawler.extensions.RunRecorder": 500}
+EXTENSIONS = {"crawler.extensions.RunRecorder": 500, "crawler.logs.OneLineErrors": 0}
 
 FEED_EXPORT_ENCODING = "utf-8"
 # The same JSON Lines, written faster for Pantau's items (crawler/exporters.py).

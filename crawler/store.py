@@ -300,6 +300,26 @@ def connect(path: str | Path) -> Iterator[Database]:
         db.close()
 
 
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """A transaction that takes the write lock first (``BEGIN IMMEDIATE``, waiting up to
+    the busy timeout), for one that reads before it writes. The service and its crawl
+    children write the store at once; in WAL mode a deferred transaction that read and
+    then finds another process committed meanwhile fails "database is locked" at once,
+    without waiting. Nested in another transaction it is a savepoint of that one."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        db.conn.rollback()  # also when COMMIT itself failed (a full disk)
+        raise
+
+
 # One encoder for every call (``json.dumps`` with options builds a new one each time).
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
@@ -512,7 +532,7 @@ def save_post_rows(
     """``save_posts`` for posts already made rows by ``post_row``."""
     seen = now_iso(now)
     params = [{**row, "seen": seen, "run_id": run_id} for row in rows]
-    with db.atomic():
+    with write_transaction(db):
         known = _stored_keys(db, [row["key"] for row in rows])
         new = 0
         for row in rows:
@@ -529,7 +549,7 @@ def index_pending_posts(db: Database) -> int:
     transaction; returns how many. Search covers a post once this has run after it was
     stored: at the end of every crawl, in every classify pass, and on every ``save_posts``
     that indexes."""
-    with db.atomic():
+    with write_transaction(db):
         cursor = db.execute(
             "INSERT INTO posts_fts (rowid, text, author) SELECT posts.rowid, posts.text, "
             "posts.author FROM posts_fts_pending JOIN posts ON posts.rowid = "
@@ -1068,7 +1088,7 @@ def recover_interrupted_alerts(
     ``claimed_before`` (all when None), become ``uncertain`` and due now: they are resent
     with the same Message-ID, so the receiving side can tell a copy from a new alert."""
     cutoff = now_iso(claimed_before) if claimed_before else "9999"
-    with db.atomic():
+    with write_transaction(db):
         rows = list(
             db.query(
                 "SELECT id, alert_id FROM deliveries WHERE status = ? AND claimed_at < ?",
@@ -1254,6 +1274,19 @@ def recent_runs(db: Database, source: str, limit: int) -> list[dict[str, Any]]:
     )
 
 
+def runs_before_silence(db: Database, source: str, limit: int) -> list[dict[str, Any]]:
+    """The last ``limit`` finished runs of ``source`` up to its newest run that was not
+    ``ok`` with zero posts (none when it never had one), newest first."""
+    return list(
+        db.query(
+            "SELECT * FROM runs WHERE source = ? AND status != 'running' AND id <= "
+            "(SELECT max(id) FROM runs WHERE source = ? AND status != 'running' AND NOT "
+            "(status = 'ok' AND items_scraped = 0)) ORDER BY id DESC LIMIT ?",
+            [source, source, limit],
+        )
+    )
+
+
 def runs_started_before(db: Database, started_before: datetime) -> list[dict[str, Any]]:
     """Runs still marked running that started before ``started_before``."""
     return list(
@@ -1293,7 +1326,7 @@ def sync_problems(
     Returns how many were opened and closed."""
     stamp = now_iso(now)
     keys = {problem["key"] for problem in found}
-    with db.atomic():
+    with write_transaction(db):
         before = {row["key"] for row in open_problems(db)}
         for problem in found:
             db.execute(
@@ -1377,7 +1410,7 @@ def delete_old_quiet_posts(db: Database, before: datetime) -> int:
         "posts.key)"
     )
     stamp = now_iso(before)
-    with db.atomic():
+    with write_transaction(db):
         keys = [row["key"] for row in db.query(f"SELECT key FROM posts WHERE {condition}", [stamp])]
         for key in keys:
             db.execute("DELETE FROM post_entities WHERE post_key = ?", [key])

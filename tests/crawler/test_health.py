@@ -136,6 +136,35 @@ def test_problem_episodes_are_told_once_at_start_and_once_at_end(
     assert store.open_problems(db) == []
 
 
+def record_posts_per_run(db: Database, counts: list[int]) -> None:
+    """Finished ``ok`` runs of source loker that brought ``counts`` posts each."""
+    for number, scraped in enumerate(counts):
+        when = NOW + timedelta(minutes=number)
+        run_id = store.start_run(db, "telegram", "loker", now=when)
+        store.finish_run(db, run_id, "ok", "finished", {"scraped": scraped}, now=when)
+
+
+def test_a_silence_longer_than_the_runs_looked_at_stays_one_problem(
+    db: Database, tmp_path: Path
+) -> None:
+    """The soak benchmark's changed page: once the empty runs outnumbered the runs health
+    looked at, it forgot that the source used to bring posts and closed the problem (a
+    recovery email for a source still broken)."""
+    config = config_for(tmp_path, min_free_mb=0)
+    store.sync_sources(db, config.sources)
+    record_posts_per_run(db, [7] * 5)
+    changes = []
+    for _ in range(30):
+        record_posts_per_run(db, [0])
+        problems = assess(db, config, NOW, free_bytes=lambda _: 1 << 40)
+        changes.append(store.sync_problems(db, [p.to_dict() for p in problems], NOW))
+    assert [p.kind for p in problems] == ["silent"]
+    assert sum(opened for opened, _ in changes) == 1
+    assert sum(closed for _, closed in changes) == 0
+    record_posts_per_run(db, [2])  # the spider is mended: posts again
+    assert assess(db, config, NOW, free_bytes=lambda _: 1 << 40) == []
+
+
 def test_an_unsent_health_email_is_tried_again(db: Database, tmp_path: Path) -> None:
     config = config_for(tmp_path, min_free_mb=0)
     config = _with_port(config, dead_port())
