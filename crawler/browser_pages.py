@@ -45,10 +45,11 @@ def should_abort_request(request: Any) -> bool:
 
 
 def browser_settings(
-    executable_path: str, proxy_url: str, timeout_seconds: float = 30.0
+    executable_path: str, proxy_url: str, timeout_seconds: float = 30.0, *, sandbox: bool = True
 ) -> dict[str, Any]:
     """The Scrapy settings that route marked requests through the system Chromium, which
-    reaches the network only through the fence proxy at ``proxy_url``."""
+    reaches the network only through the fence proxy at ``proxy_url`` (with its sandbox
+    unless ``sandbox`` is False or this is root: ``crawler.chromium``)."""
     handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
     return {
         "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
@@ -57,7 +58,7 @@ def browser_settings(
             "executable_path": executable_path,
             "headless": True,
             "proxy": {"server": proxy_url},
-            **sandbox_options(FENCED_ARGS),
+            **sandbox_options(FENCED_ARGS, sandbox=sandbox),
         },
         "PLAYWRIGHT_ABORT_REQUEST": "crawler.browser_pages.should_abort_request",
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout_seconds * 1000,
@@ -85,7 +86,9 @@ def start_fenced_browser(crawler: Crawler, executable_path: str) -> FenceProxy:
     proxy = FenceProxy(fence, timeout=timeout)
     proxy.start()
     crawler.signals.connect(proxy.close, signal=signals.engine_stopped, weak=False)
-    for key, value in browser_settings(executable_path, proxy.url, timeout).items():
+    sandbox = crawler.settings.getbool("PANTAU_BROWSER_SANDBOX", True)
+    settings = browser_settings(executable_path, proxy.url, timeout, sandbox=sandbox)
+    for key, value in settings.items():
         crawler.settings.set(key, value, priority="spider")
     logger.info("browser pages go through the fence proxy at %s", proxy.url)
     return proxy

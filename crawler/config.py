@@ -27,6 +27,7 @@ SETTINGS: dict[str, str] = {
     "browser.executable_path": "Chromium binary used for evidence capture.",
     "browser.timeout_seconds": "Time limit for loading one page during capture.",
     "browser.max_attempts": "Capture attempts of one post before it is given up.",
+    "browser.sandbox": "false: Chromium without its sandbox (no user namespaces here).",
     "network.allow": "Addresses or networks hostile content may reach despite the fence.",
     "service.allow_root": "true lets `pantau run` run as root (containers only).",
     "smtp.host": "SMTP server that sends the alerts.",
@@ -189,6 +190,9 @@ class BrowserConfig:
     executable_path: str
     timeout_seconds: float = 30.0
     max_attempts: int = 3
+    # Chromium's sandbox needs user namespaces; where a container's seccomp profile or the
+    # host forbids them, the operator may switch it off (crawler.chromium).
+    sandbox: bool = True
 
 
 @dataclass(frozen=True)
@@ -376,7 +380,15 @@ def _browser(raw: Mapping[str, Any]) -> BrowserConfig:
         executable_path=path,
         timeout_seconds=_number(raw, "timeout_seconds", 30.0, 1, 600, prefix="browser."),
         max_attempts=int(_number(raw, "max_attempts", 3, 1, 100, "browser.", integer=True)),
+        sandbox=_bool(raw, "sandbox", True, "browser."),
     )
+
+
+def _bool(raw: Mapping[str, Any], key: str, default: bool, prefix: str) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(prefix + key, "must be true or false")
+    return value
 
 
 def _network(raw: Mapping[str, Any]) -> NetworkConfig:

@@ -67,6 +67,7 @@ class CrawlRunner:
         cmd += ["-s", f"PANTAU_WARC_DIR={self.config.data_dir / 'warc'}"]
         cmd += ["-s", f"LOG_LEVEL={self.log_level}"]
         cmd += ["-s", f"PANTAU_BROWSER={self.config.browser.executable_path}"]
+        cmd += ["-s", f"PANTAU_BROWSER_SANDBOX={self.config.browser.sandbox}"]
         allow = ",".join(str(network) for network in self.config.network.allow)
         cmd += ["-s", f"PANTAU_NETWORK_ALLOW={allow}"]
         session = sessions.session_path(self.config.data_dir, source.name)

@@ -38,7 +38,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlite_utils import Database
 
 from crawler import store
-from crawler.chromium import FENCED_ARGS, sandbox_options
+from crawler.chromium import FENCED_ARGS, launch_problem, sandbox_options
 from crawler.config import BrowserConfig
 from crawler.errors import BundleWriteError, CaptureError, ConfigError, FencedError
 from crawler.fence import Fence
@@ -198,9 +198,8 @@ class Capturer:
             self._launch(path)
         except PlaywrightError as exc:
             self.close()
-            raise ConfigError(
-                "browser.executable_path", f"cannot start {path}: {_brief(exc)}"
-            ) from exc
+            key, problem = launch_problem(f"cannot start {path}: {_brief(exc)}")
+            raise ConfigError(key, problem) from exc
 
     def _launch(self, path: str) -> None:
         """Launch Chromium behind the fence proxy and note its process group."""
@@ -208,7 +207,7 @@ class Capturer:
         before = browser_groups()
         self._browser = self._playwright.chromium.launch(
             executable_path=path,
-            **sandbox_options(LAUNCH_ARGS),
+            **sandbox_options(LAUNCH_ARGS, sandbox=self._config.sandbox),
             timeout=max(self._timeout_ms, LAUNCH_TIMEOUT_SECONDS * 1000),
             proxy={"server": self._proxy.url},
         )

@@ -29,7 +29,7 @@ def html_to_pdf(html: str, browser: BrowserConfig) -> bytes | None:
             chromium = playwright.chromium.launch(
                 executable_path=browser.executable_path,
                 timeout=timeout,
-                **sandbox_options(LAUNCH_ARGS),
+                **sandbox_options(LAUNCH_ARGS, sandbox=browser.sandbox),
             )
             try:
                 context = chromium.new_context(java_script_enabled=False, offline=True)

@@ -46,3 +46,14 @@ def test_a_bad_allow_entry_is_named() -> None:
     crawler = Crawler(Spider, {"PANTAU_NETWORK_ALLOW": "localhost"})
     with pytest.raises(ValueError, match="'localhost'"):
         start_fenced_browser(crawler, "/usr/bin/chromium")
+
+
+def test_the_operator_can_switch_the_sandbox_off_for_browser_crawls() -> None:
+    crawler = Crawler(Spider, {"PANTAU_BROWSER_SANDBOX": "False"})
+    proxy = start_fenced_browser(crawler, "/usr/bin/chromium")
+    try:
+        options = crawler.settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
+        assert options["chromium_sandbox"] is False
+        assert "--no-sandbox" in options["args"]
+    finally:
+        proxy.close()

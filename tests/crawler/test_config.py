@@ -142,6 +142,7 @@ def test_config_path_from_environment() -> None:
         ({"service": {"allow_root": "yes"}}, {}, "service.allow_root"),
         ({"browser": {"max_attempts": 0}}, {}, "browser.max_attempts"),
         ({"browser": {"max_attempts": 2.5}}, {}, "browser.max_attempts"),
+        ({"browser": {"sandbox": "no"}}, {}, "browser.sandbox"),
     ],
 )
 def test_bad_values_name_their_key(raw: dict, env: dict, key: str) -> None:

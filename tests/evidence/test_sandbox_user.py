@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.chromium import launch_problem, sandbox_options
 from crawler.config import find_browser
 from tests.support.http import Reply, serve
 
@@ -130,3 +131,27 @@ def test_capture_as_an_unprivileged_user_keeps_chromium_sandboxed(shared_folder:
     assert report["chromium"], "no Chromium process of the unprivileged user was seen"
     for cmdline in report["chromium"]:
         assert "--no-sandbox" not in cmdline, cmdline
+
+
+def test_a_sandbox_that_cannot_start_names_its_setting() -> None:
+    # What Chromium prints when user namespaces are forbidden (Docker's default seccomp).
+    key, problem = launch_problem(
+        "cannot start /usr/bin/chromium: [FATAL:zygote_host_impl_linux.cc] No usable sandbox!"
+    )
+    assert key == "browser.sandbox"
+    assert "browser.sandbox = false" in problem
+    assert launch_problem("cannot start /x: not found") == (
+        "browser.executable_path",
+        "cannot start /x: not found",
+    )
+
+
+@pytest.mark.parametrize(
+    ("euid", "sandbox", "kept"), [(1000, True, True), (1000, False, False), (0, True, False)]
+)
+def test_the_sandbox_is_kept_unless_root_or_switched_off(
+    euid: int, sandbox: bool, kept: bool
+) -> None:
+    options = sandbox_options(("--disable-gpu",), euid, sandbox=sandbox)
+    assert options["chromium_sandbox"] is kept
+    assert ("--no-sandbox" in options["args"]) is not kept
