@@ -230,9 +230,9 @@ def watch_health(db: Database, config: Config, now: datetime | None = None) -> i
 class Service:
     """Builds the jobs from the configuration and runs the stage functions."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, crawl_log_level: str = "INFO") -> None:
         self.config = config
-        self.crawls = CrawlRunner(config)
+        self.crawls = CrawlRunner(config, log_level=crawl_log_level)
         self._stage_lock = threading.Lock()
         self._health_lock = threading.Lock()
         self.scheduler = BlockingScheduler(timezone=UTC)

@@ -224,4 +224,5 @@ def watch(config: Config, echo: Callable[[str], None]) -> None:
 
     names = ", ".join(source.name for source in config.sources)
     echo(f"Watching {names} every 5 minutes; press Ctrl-C to stop.")
-    Service(config).serve()
+    # The crawls' own INFO lines (Scrapy's settings and statistics) would bury the demo's.
+    Service(config, crawl_log_level="WARNING").serve()
