@@ -51,6 +51,19 @@ def recorded_manifest_hash(db_path: Path, bundle: Path) -> Recorded:
     return Recorded(row["manifest_sha256"], f"the store {db_path} recorded it at capture{where}")
 
 
+def bundles_under(path: Path) -> list[Path]:
+    """The bundles ``path`` names: itself when it is one (or its ``manifest.json``), else
+    the bundles in it, a post's captures (``<post>/<time>/``) or the whole evidence folder
+    (``<post>/<time>/`` under it), oldest first; ``[path]`` when it holds none, so that the
+    check says what is missing."""
+    folder = bundle_folder(path)
+    if (folder / MANIFEST).exists() or not folder.is_dir():
+        return [folder]
+    found = sorted(m.parent for m in folder.glob(f"*/{MANIFEST}"))
+    found = found or sorted(m.parent for m in folder.glob(f"*/*/{MANIFEST}"))
+    return found or [folder]
+
+
 def bundle_folder(path: Path) -> Path:
     """The bundle's folder, given the folder or its ``manifest.json``."""
     return path.parent if path.name == MANIFEST and path.is_file() else path

@@ -203,7 +203,8 @@ def summarise(
     if report.delivery.errors:
         echo(f"  last delivery error: {report.delivery.errors[-1]}")
     echo(f"Database: {config.db_path}")
-    echo("Check a bundle with: pantau verify <evidence folder>; review with: pantau review list")
+    echo(f"Check the evidence with: pantau verify {config.evidence_dir}")
+    echo("Review with: pantau review list")
 
 
 def _excerpt(row: Mapping[str, Any]) -> str:
