@@ -2,7 +2,9 @@
 with one line at once instead of failing a stage hours later (a browser that is not
 there meant no alert was ever sent while ``pantau status`` said "ok").
 
-``check_start(config)`` runs them in order: the browser, the data folder, the database
+``check_start(config)`` runs them in order: the browser (it answers ``--version``, and
+opens a blank page headless with its sandbox as configured: a sandbox the host forbids
+would otherwise fail every capture, and no alert would go out), the data folder, the database
 (it opens, passes SQLite's ``quick_check`` and is not held locked by another process
 beyond ``lock_wait`` seconds). The email addresses are checked strictly when the
 configuration is read (``crawler.config.parse_address``). Each check raises a
@@ -18,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from crawler import store
+from crawler.chromium import launch_problem, sandbox_options
 from crawler.config import Config
 from crawler.errors import ConfigError, StoreError, describe_database_error
 
@@ -28,6 +31,7 @@ BROWSER_START_SECONDS = 30.0
 def check_start(config: Config, lock_wait: float = LOCK_WAIT_SECONDS) -> None:
     """Every start-up check; raises on the first that fails."""
     check_browser(config.browser.executable_path)
+    check_browser_starts(config.browser.executable_path, sandbox=config.browser.sandbox)
     check_data_dir(config.data_dir)
     check_database(config.db_path, lock_wait)
 
@@ -48,6 +52,30 @@ def check_browser(path: str) -> None:
         raise ConfigError(key, f"{path} does not start: {exc}") from None
     if done.returncode != 0:
         raise ConfigError(key, f"{path} --version ended with status {done.returncode}")
+
+
+def check_browser_starts(path: str, *, sandbox: bool = True) -> None:
+    """Chromium at ``path`` opens a blank page headless, with its sandbox unless
+    ``sandbox`` is False or this is root (``crawler.chromium``)."""
+    options = sandbox_options(("--headless", "--disable-gpu", "--no-first-run"), sandbox=sandbox)
+    with tempfile.TemporaryDirectory(prefix="pantau-browser-check-") as profile:
+        command = [path, *options["args"], f"--user-data-dir={profile}"]
+        try:
+            done = subprocess.run(
+                [*command, "--dump-dom", "about:blank"],
+                capture_output=True,
+                timeout=BROWSER_START_SECONDS,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ConfigError("browser.executable_path", f"{path} does not start: {exc}") from None
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        fatal = next((line for line in said if "FATAL" in line), said[-1] if said else "")
+        key, problem = launch_problem(
+            f"{path} cannot open a page (status {done.returncode}): {fatal[-300:]}"
+        )
+        raise ConfigError(key, problem)
 
 
 def check_data_dir(folder: Path) -> None:

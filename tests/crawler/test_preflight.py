@@ -11,7 +11,12 @@ import pytest
 
 from crawler.config import find_browser
 from crawler.errors import ConfigError, StoreError
-from crawler.preflight import check_browser, check_data_dir, check_database
+from crawler.preflight import (
+    check_browser,
+    check_browser_starts,
+    check_data_dir,
+    check_database,
+)
 from tests.support.faults import damaged_database, garbage_database, write_locked
 
 
@@ -40,6 +45,31 @@ def test_a_bad_browser_is_named(tmp_path: Path, make: Callable[[Path], str], mes
 @pytest.mark.browser
 def test_the_system_chromium_passes() -> None:
     check_browser(find_browser())
+    check_browser_starts(find_browser())
+
+
+# What Chromium prints when the host forbids the user namespaces its sandbox needs.
+NO_SANDBOX_HERE = (
+    'echo "[1:1:FATAL:content/browser/zygote_host/zygote_host_impl_linux.cc:128] No usable '
+    "sandbox! If you are running on Ubuntu 23.10+ or another Linux distro that has disabled "
+    'unprivileged user namespaces with AppArmor, ..." >&2; exit 133'
+)
+
+
+def test_a_sandbox_the_host_forbids_is_named_at_start(tmp_path: Path) -> None:
+    browser = script(tmp_path / "chromium", NO_SANDBOX_HERE)
+    with pytest.raises(ConfigError, match="browser.sandbox = false") as caught:
+        check_browser_starts(browser)
+    assert caught.value.key == "browser.sandbox"
+
+
+def test_a_browser_that_cannot_open_a_page_is_named_at_start(tmp_path: Path) -> None:
+    browser = script(tmp_path / "chromium", 'echo "cannot open display" >&2; exit 1')
+    with pytest.raises(
+        ConfigError, match="cannot open a page .status 1.: cannot open display"
+    ) as caught:
+        check_browser_starts(browser)
+    assert caught.value.key == "browser.executable_path"
 
 
 def test_a_data_folder_that_cannot_be_made_is_named(tmp_path: Path) -> None:
