@@ -47,13 +47,13 @@ from classifiers.verdict import Verdict
 from crawler import store
 from crawler.config import Config, Source
 from crawler.crawl import CrawlRunner, close_dead_runs
-from crawler.errors import FAULTS, FencedError, PantauError, describe_fault
+from crawler.errors import FAULTS, ConfigError, FencedError, PantauError, describe_fault
 from crawler.fence import Fence
 from crawler.health import assess, serve_health
 from crawler.media import MediaError, fetch_image
 from crawler.preflight import check_start
 from crawler.retention import apply_retention
-from evidence.capture import Capturer, capture_pending
+from evidence.capture import Capturer, browser_unavailable, capture_pending
 
 log = logging.getLogger("pantau.scheduler")
 
@@ -172,10 +172,19 @@ def capture(db: Database, config: Config, limit: int = 50) -> int:
     attempts = config.browser.max_attempts
     if not store.posts_to_capture(db, 1, attempts):
         return 0
-    with Capturer(config.browser, Fence(config.network.allow)) as capturer:
+    capturer = Capturer(config.browser, Fence(config.network.allow))
+    try:
+        capturer.start()
+    except ConfigError as exc:  # checked at start, so the browser broke since
+        log.error("evidence capture unavailable: %s", exc)
+        browser_unavailable(db, str(exc), limit=limit, max_attempts=attempts)
+        return 0
+    try:
         return capture_pending(
             db, capturer, config.evidence_dir, limit=limit, max_attempts=attempts
         )
+    finally:
+        capturer.close()
 
 
 def process(

@@ -459,6 +459,30 @@ def capture_pending(
     return captured
 
 
+def browser_unavailable(
+    db: Database,
+    reason: str,
+    *,
+    limit: int = 50,
+    max_attempts: int = store.MAX_CAPTURE_ATTEMPTS,
+) -> int:
+    """When Chromium cannot start at all, count one failed attempt for each post waiting
+    for evidence, so that after ``max_attempts`` passes its alert goes out without
+    evidence instead of waiting for a browser that may never come back. Returns the
+    number of posts whose attempt was counted."""
+    posts = store.posts_to_capture(db, limit, max_attempts)
+    for post in posts:
+        store.save_evidence(
+            db,
+            post["key"],
+            path=None,
+            manifest_sha256=None,
+            error=f"the browser could not start: {reason}",
+            max_attempts=max_attempts,
+        )
+    return len(posts)
+
+
 def _capture_post(
     db: Database, capturer: Capturer, post: dict[str, Any], dest: Path, max_attempts: int
 ) -> int:

@@ -79,3 +79,40 @@ def test_a_full_disk_is_logged_as_one_line(caplog: pytest.LogCaptureFixture) -> 
         "the stages stopped: the disk is full: free some space (move old WARC files or "
         "evidence bundles elsewhere), then try again (pending work stays for the next pass)"
     ]
+
+
+def test_a_browser_that_broke_since_start_does_not_hold_the_alerts_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Chromium checked at start, then broken (an upgrade, a removed package): each pass
+    counts one failed capture, and after ``browser.max_attempts`` the alerts go out
+    without evidence, with the reason kept."""
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\necho 'error while loading shared libraries' >&2\nexit 127\n")
+    broken.chmod(0o755)
+    raw = {
+        "data_dir": str(tmp_path / "data"),
+        "classifier": {"ocr": False},
+        "browser": {"executable_path": str(broken), "max_attempts": 2, "timeout_seconds": 5},
+        "alerts": {"recipients": ["penyidik@example.org"]},
+        "smtp": {"host": "127.0.0.1", "port": 1, "sender": "pantau@example.org"},
+    }
+    config = parse_config(raw, {})
+    with store.connect(config.db_path) as db:
+        for number, text in enumerate(POSTS[:2]):
+            item = {"platform": "telegram", "post_id": f"kanal/{number}", "url": "u", "text": text}
+            store.upsert_post(db, item)
+    service = Service(config)
+    with caplog.at_level(logging.ERROR, "pantau.scheduler"):
+        service.run_stages()
+        with store.connect(config.db_path) as db:
+            assert store.posts_to_alert(db) == []  # one failed attempt of two
+        service.run_stages()
+    assert any("evidence capture unavailable" in r.getMessage() for r in caplog.records)
+    with store.connect(config.db_path) as db:
+        rows = list(db.query("SELECT status, error FROM evidence"))
+        alerts = db.execute("SELECT count(*) FROM alerts").fetchone()[0]
+    assert len(rows) == 2
+    assert all(row["status"] == store.EVIDENCE_GIVEN_UP for row in rows)
+    assert all(row["error"].startswith("the browser could not start: ") for row in rows)
+    assert alerts == 2
