@@ -67,12 +67,6 @@ def browser_settings(
     }
 
 
-def launch_args(euid: int | None = None) -> list[str]:
-    """Chromium's switches: with its sandbox, unless running as root (``euid`` 0), where
-    Chromium cannot start with one."""
-    return sandbox_options(FENCED_ARGS, euid)["args"]
-
-
 def start_fenced_browser(crawler: Crawler, executable_path: str) -> FenceProxy:
     """Start the fence proxy of this crawl (stopped with the engine) and set the crawl's
     settings so that its browser goes through it. ``ValueError`` names a bad entry of

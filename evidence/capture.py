@@ -532,11 +532,6 @@ def _with_notes(error: CaptureError, notes: list[str]) -> CaptureError:
     return CaptureError(error.url, f"{error.problem} ({'; '.join(notes[:5])})")
 
 
-def launch_args(euid: int | None = None) -> list[str]:
-    """Chromium's switches: with its sandbox, unless running as root (``euid`` 0)."""
-    return sandbox_options(LAUNCH_ARGS, euid)["args"]
-
-
 def _check_executable(path: str) -> str:
     if not path:
         raise ConfigError("browser.executable_path", "no browser configured")

@@ -10,7 +10,8 @@ import pytest
 from scrapy import Spider
 from scrapy.crawler import Crawler
 
-from crawler.browser_pages import launch_args, should_abort_request, start_fenced_browser
+from crawler.browser_pages import should_abort_request, start_fenced_browser
+from crawler.chromium import FENCED_ARGS, sandbox_options
 
 
 @pytest.mark.parametrize(
@@ -23,7 +24,7 @@ def test_images_fonts_and_media_are_aborted(resource_type: str, aborted: bool) -
 
 @pytest.mark.parametrize(("euid", "sandboxed"), [(0, False), (1000, True)])
 def test_chromium_keeps_its_sandbox_unless_root(euid: int, sandboxed: bool) -> None:
-    args = launch_args(euid)
+    args = sandbox_options(FENCED_ARGS, euid)["args"]
     assert ("--no-sandbox" not in args) is sandboxed
     assert "--disable-quic" in args
 

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from classifiers.ocr import ocr_image
+from crawler.chromium import sandbox_options
 from crawler.config import BrowserConfig, find_browser
 from crawler.errors import CaptureError
 from evidence.bundle import MANIFEST
-from evidence.capture import Capturer, launch_args
+from evidence.capture import LAUNCH_ARGS, Capturer
 from tests.support.http import Reply, loopback_fence, serve
 
 pytestmark = pytest.mark.browser
@@ -165,4 +166,4 @@ def test_frames_and_images_inward_are_refused_and_noted(
 
 @pytest.mark.parametrize(("euid", "sandboxed"), [(0, False), (1000, True)])
 def test_chromium_keeps_its_sandbox_unless_root(euid: int, sandboxed: bool) -> None:
-    assert ("--no-sandbox" not in launch_args(euid)) is sandboxed
+    assert ("--no-sandbox" not in sandbox_options(LAUNCH_ARGS, euid)["args"]) is sandboxed
