@@ -2,9 +2,9 @@
 with one line at once instead of failing a stage hours later (a browser that is not
 there meant no alert was ever sent while ``pantau status`` said "ok").
 
-``check_start(config)`` runs them in order: the browser (it answers ``--version``, and
-opens a blank page headless with its sandbox as configured: a sandbox the host forbids
-would otherwise fail every capture, and no alert would go out), the data folder, the database
+``check_start(config)`` runs them in order: the browser (it opens a blank page headless
+with its sandbox as configured: a sandbox the host forbids would otherwise fail every
+capture, and no alert would go out), the data folder, the database
 (it opens, passes SQLite's ``quick_check`` and is not held locked by another process
 beyond ``lock_wait`` seconds). The email addresses are checked strictly when the
 configuration is read (``crawler.config.parse_address``). Each check raises a
@@ -30,33 +30,20 @@ BROWSER_START_SECONDS = 30.0
 
 def check_start(config: Config, lock_wait: float = LOCK_WAIT_SECONDS) -> None:
     """Every start-up check; raises on the first that fails."""
-    check_browser(config.browser.executable_path)
-    check_browser_starts(config.browser.executable_path, sandbox=config.browser.sandbox)
+    check_browser(config.browser.executable_path, sandbox=config.browser.sandbox)
     check_data_dir(config.data_dir)
     check_database(config.db_path, lock_wait)
 
 
-def check_browser(path: str) -> None:
-    """``path`` is an executable file that answers ``--version``."""
+def check_browser(path: str, *, sandbox: bool = True) -> None:
+    """``path`` is an executable file that opens a blank page headless, with its sandbox
+    unless ``sandbox`` is False or this is root (``crawler.chromium``)."""
     key = "browser.executable_path"
     binary = Path(path)
     if not binary.is_file():
         raise ConfigError(key, f"no browser at {path}: install chromium or give its path")
     if not os.access(binary, os.X_OK):
         raise ConfigError(key, f"{path} is not executable: give the Chromium binary")
-    try:
-        done = subprocess.run(
-            [path, "--version"], capture_output=True, timeout=BROWSER_START_SECONDS, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ConfigError(key, f"{path} does not start: {exc}") from None
-    if done.returncode != 0:
-        raise ConfigError(key, f"{path} --version ended with status {done.returncode}")
-
-
-def check_browser_starts(path: str, *, sandbox: bool = True) -> None:
-    """Chromium at ``path`` opens a blank page headless, with its sandbox unless
-    ``sandbox`` is False or this is root (``crawler.chromium``)."""
     options = sandbox_options(("--headless", "--disable-gpu", "--no-first-run"), sandbox=sandbox)
     with tempfile.TemporaryDirectory(prefix="pantau-browser-check-") as profile:
         command = [path, *options["args"], f"--user-data-dir={profile}"]
@@ -68,7 +55,7 @@ def check_browser_starts(path: str, *, sandbox: bool = True) -> None:
                 check=False,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ConfigError("browser.executable_path", f"{path} does not start: {exc}") from None
+            raise ConfigError(key, f"{path} does not start: {exc}") from None
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip().splitlines()
         fatal = next((line for line in said if "FATAL" in line), said[-1] if said else "")
