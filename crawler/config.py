@@ -380,14 +380,14 @@ def _browser(raw: Mapping[str, Any]) -> BrowserConfig:
         executable_path=path,
         timeout_seconds=_number(raw, "timeout_seconds", 30.0, 1, 600, prefix="browser."),
         max_attempts=int(_number(raw, "max_attempts", 3, 1, 100, "browser.", integer=True)),
-        sandbox=_bool(raw, "sandbox", True, "browser."),
+        sandbox=_bool(raw, "sandbox", True, prefix="browser."),
     )
 
 
-def _bool(raw: Mapping[str, Any], key: str, default: bool, prefix: str) -> bool:
+def _bool(raw: Mapping[str, Any], key: str, default: bool, prefix: str = "") -> bool:
     value = raw.get(key, default)
     if not isinstance(value, bool):
-        raise ConfigError(prefix + key, "must be true or false")
+        raise ConfigError(prefix + key, f"must be true or false, not {value!r}")
     return value
 
 
@@ -404,10 +404,7 @@ def _network(raw: Mapping[str, Any]) -> NetworkConfig:
 
 def _service(raw: Mapping[str, Any]) -> ServiceConfig:
     _check_keys("service.", raw, {"allow_root"})
-    allow_root = raw.get("allow_root", False)
-    if not isinstance(allow_root, bool):
-        raise ConfigError("service.allow_root", "must be true or false")
-    return ServiceConfig(allow_root=allow_root)
+    return ServiceConfig(allow_root=_bool(raw, "allow_root", False, prefix="service."))
 
 
 def _smtp(raw: Mapping[str, Any], env: Mapping[str, str]) -> SmtpConfig:
@@ -486,17 +483,13 @@ def parse_address(value: str, key: str) -> str:
 
 def _classifier(raw: Mapping[str, Any]) -> ClassifierConfig:
     _check_keys("classifier.", raw, set(ClassifierConfig.__dataclass_fields__))
-    use_model = raw.get("model", True)
-    if not isinstance(use_model, bool):
-        raise ConfigError("classifier.model", f"must be true or false, not {use_model!r}")
+    use_model = _bool(raw, "model", True, prefix="classifier.")
     model = _str(raw, "model_path", "", prefix="classifier.")
     if model and not use_model:
         raise ConfigError("classifier.model", "is false, yet classifier.model_path names a model")
     if model and not Path(model).expanduser().is_file():
         raise ConfigError("classifier.model_path", f"no such file: {model}")
-    ocr = raw.get("ocr", True)
-    if not isinstance(ocr, bool):
-        raise ConfigError("classifier.ocr", "must be true or false")
+    ocr = _bool(raw, "ocr", True, prefix="classifier.")
     languages = _str(raw, "ocr_languages", "ind+eng", prefix="classifier.")
     if not re.fullmatch(r"[a-z_]{3,}(\+[a-z_]{3,})*", languages):
         raise ConfigError("classifier.ocr_languages", f"expected e.g. 'ind+eng', not {languages!r}")
@@ -554,9 +547,7 @@ def _review(raw: Mapping[str, Any]) -> ReviewConfig:
     base_url = _str(raw, "base_url", "", prefix="review.").rstrip("/")
     if base_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", base_url):
         raise ConfigError("review.base_url", f"must be an http(s) URL, not {base_url!r}")
-    behind_proxy = raw.get("behind_proxy", False)
-    if not isinstance(behind_proxy, bool):
-        raise ConfigError("review.behind_proxy", "must be true or false")
+    behind_proxy = _bool(raw, "behind_proxy", False, prefix="review.")
     return ReviewConfig(
         base_url=base_url,
         idle_minutes=_number(raw, "idle_minutes", 30.0, 1, 24 * 60, prefix="review."),
@@ -590,9 +581,7 @@ def _source(raw: Any, index: int, base_dir: Path) -> Source:
         )
     args = {key: str(value) for key, value in _table(raw, "args", prefix=prefix).items()}
     _check_spider_args(spider, args, prefix, base_dir)
-    enabled = raw.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise ConfigError(prefix + "enabled", "must be true or false")
+    enabled = _bool(raw, "enabled", True, prefix=prefix)
     return Source(
         name=name,
         spider=spider,
