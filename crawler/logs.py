@@ -34,7 +34,8 @@ class ExceptionOnOneLine(logging.Filter):
         exc = record.exc_info[1]
         if exc is not None:
             detail = " ".join(str(exc).split())[:MAX_EXCEPTION_CHARS]
-            record.msg = f"{record.getMessage()}: {type(exc).__name__}: {detail}".rstrip(": ")
+            parts = (record.getMessage(), type(exc).__name__, detail)
+            record.msg = ": ".join(part for part in parts if part)
             record.args = ()
         record.exc_info = None
         record.exc_text = None

@@ -472,14 +472,7 @@ def browser_unavailable(
     number of posts whose attempt was counted."""
     posts = store.posts_to_capture(db, limit, max_attempts)
     for post in posts:
-        store.save_evidence(
-            db,
-            post["key"],
-            path=None,
-            manifest_sha256=None,
-            error=f"the browser could not start: {reason}",
-            max_attempts=max_attempts,
-        )
+        _record_failure(db, post["key"], f"the browser could not start: {reason}", max_attempts)
     return len(posts)
 
 
@@ -492,20 +485,27 @@ def _capture_post(
     except CaptureError as exc:
         ours = isinstance(exc, BundleWriteError)  # disk full: not the page's fault
         logger.warning("evidence for %s not captured: %s", key, exc)
-        store.save_evidence(
-            db,
-            key,
-            path=None,
-            manifest_sha256=None,
-            error=str(exc),
-            max_attempts=max_attempts,
-            count_attempt=not ours,
-        )
+        _record_failure(db, key, str(exc), max_attempts, count_attempt=not ours)
         return 0
     store.save_evidence(
         db, key, path=str(result.path), manifest_sha256=result.manifest_sha256, error=None
     )
     return 1
+
+
+def _record_failure(
+    db: Database, key: str, error: str, max_attempts: int, *, count_attempt: bool = True
+) -> None:
+    """A failed capture attempt of ``key`` in the store (given up after ``max_attempts``)."""
+    store.save_evidence(
+        db,
+        key,
+        path=None,
+        manifest_sha256=None,
+        error=error,
+        max_attempts=max_attempts,
+        count_attempt=count_attempt,
+    )
 
 
 def _refusal(fence: Fence, url: str, verdicts: dict[str, str | None]) -> str | None:
