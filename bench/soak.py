@@ -49,7 +49,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from email.policy import default as default_policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +61,15 @@ from alerts.sink import MailSink  # noqa: E402
 from bench.report import machine, write_section  # noqa: E402
 from crawler import store  # noqa: E402
 from crawler.config import find_browser  # noqa: E402
-from evidence.watchdog import descendants  # noqa: E402
-from pantau.replica import SAMPLE_SITE, Channel, Post, ReplicaSite, load_channel  # noqa: E402
+from evidence.watchdog import browser_processes, descendants  # noqa: E402
+from pantau.replica import (  # noqa: E402
+    SAMPLE_SITE,
+    Channel,
+    Post,
+    ReplicaSite,
+    load_channel,
+    loopback_server,
+)
 
 INVESTIGATOR = "penyidik@example.org"
 ADMIN = "admin@example.org"
@@ -221,18 +228,12 @@ def _fields(channel: Channel) -> dict[str, Any]:
 def serve_site(name: str, breakage: Breakage) -> Iterator[FaultySite]:
     replica = ReplicaSite(base_url="", channel=channel_for(name), root=SAMPLE_SITE)
     site = FaultySite(replica, breakage)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
-    server.daemon_threads = True
-    replica.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name=f"site-{name}", daemon=True)
-    thread.start()
-    try:
-        yield site
-    finally:
-        site.closing.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with loopback_server(_handler(site), "127.0.0.1", 0, f"site-{name}") as base_url:
+        replica.base_url = base_url
+        try:
+            yield site
+        finally:
+            site.closing.set()  # a hanging answer lets go before the server shuts down
 
 
 # --- the service --------------------------------------------------------------------------
@@ -360,12 +361,6 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
-def is_chromium(pid: int) -> bool:
-    """A Playwright-launched Chromium or one of its helpers (renderer, GPU, zygote...)."""
-    line = _cmdline(pid)
-    return b"--remote-debugging-pipe" in line or (b"chrom" in line and b"--type=" in line)
-
-
 def marked_processes(mark: str) -> set[int]:
     """Every live process started (directly or not) by the soak's service, found by the
     marker in its environment: this finds the ones that left the service's tree too."""
@@ -394,7 +389,7 @@ def sample(pid: int, cycle: int, started: float, inbox: Inbox) -> Sample:
         tree_fds=sum(_fds(p) for p in statuses),
         threads=int(main.get("Threads", "0")),
         processes=len(tree),
-        chromium=sum(1 for p in tree if is_chromium(p)),
+        chromium=len(browser_processes(pid)),
         zombies=sum(1 for s in statuses.values() if s.get("State", "").startswith("Z")),
         alerts=len(inbox.alerts),
         health_emails=len(inbox.health),
