@@ -218,13 +218,17 @@ def _fake_official(sig: Signals, out: Scored) -> None:
     """G to G, EPS-TOPIK and the labour office charge no registration fee through a
     personal contact: with a fee and such a contact the official name is a disguise."""
     if "FEE" in out.weights and "LEGIT" in out.weights and sig.personal_contact:
-        out.weights.pop("LEGIT")
         legit = next(f for f in sig.flags if f.code == "LEGIT")
-        out.extra.append(
-            Flag("IMPERSONATE", legit.text, legit.start, legit.end, "official name, fee")
-        )
         reason = "Official programme named, yet the worker pays through a personal contact."
+        _disguise(out, legit.text, legit.start, legit.end, "official name, fee")
         out.set("IMPERSONATE", FAKE_OFFICIAL_WEIGHT, reason)
+
+
+def _disguise(out: Scored, text: str, start: int, end: int, note: str) -> None:
+    """An official name that is a disguise: it no longer counts as legitimacy, and it is
+    shown among the words that fired, as ``IMPERSONATE``."""
+    out.weights.pop("LEGIT", None)
+    out.extra.append(Flag("IMPERSONATE", text, start, end, note))
 
 
 def _fake_selection(sig: Signals, out: Scored) -> None:
@@ -241,10 +245,7 @@ def _fake_selection(sig: Signals, out: Scored) -> None:
     if not (private or sig.personal_contact) and sig.has("official_channel"):
         return  # a fee paid through the programme's own portal or office
     hit = (sig.hits.get("agency") or sig.hits["programme"])[0]
-    out.weights.pop("LEGIT", None)
-    out.extra.append(
-        Flag("IMPERSONATE", sig.text[hit.start : hit.end], hit.start, hit.end, "selected, pay")
-    )
+    _disguise(out, sig.text[hit.start : hit.end], hit.start, hit.end, "selected, pay")
     reason = "An official programme tells one person they were selected, and asks for money."
     out.set("IMPERSONATE", FAKE_SELECTION_WEIGHT, reason)
     # Talk about such messages ("WASPADA ... mengatasnamakan BP2MI") keeps the gates.
@@ -260,10 +261,7 @@ def _embassy_employer(sig: Signals, out: Scored) -> None:
     if not sig.has("embassy_job") or sig.has("local_staff") or "LEGIT" in sig.codes():
         return
     hit = sig.hits["embassy_job"][0]
-    out.weights.pop("LEGIT", None)
-    out.extra.append(
-        Flag("IMPERSONATE", sig.text[hit.start : hit.end], hit.start, hit.end, "embassy jobs")
-    )
+    _disguise(out, sig.text[hit.start : hit.end], hit.start, hit.end, "embassy jobs")
     reason = "An embassy named as the employer of workers (embassies hire only local staff)."
     weight = max(EMBASSY_EMPLOYER_WEIGHT, out.weights.get("IMPERSONATE", 0.0))
     out.set("IMPERSONATE", weight, reason)
