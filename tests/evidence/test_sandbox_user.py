@@ -38,25 +38,16 @@ from pathlib import Path
 from crawler.config import BrowserConfig
 from crawler.fence import Fence, parse_allow
 from evidence.capture import Capturer
+from evidence.watchdog import browser_processes
 
 url, dest, executable = sys.argv[1:4]
-def chromium_cmdlines():
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            parts = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\\0")
-        except OSError:
-            continue
-        if parts and b"chrom" in Path(parts[0].decode(errors="replace")).name.encode():
-            if os.stat(f"/proc/{pid}").st_uid == os.geteuid():
-                found.append([p.decode(errors="replace") for p in parts if p])
-    return found
+def cmdline(pid):
+    parts = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\\0")
+    return [part.decode(errors="replace") for part in parts if part]
 config = BrowserConfig(executable_path=executable, timeout_seconds=20)
 with Capturer(config, Fence(parse_allow(["127.0.0.1"]))) as capturer:
     result = capturer.capture(url, Path(dest) / "bundle")
-    cmdlines = chromium_cmdlines()
+    cmdlines = [cmdline(pid) for pid in browser_processes()]
 text = (result.path / "page.txt").read_text(encoding="utf-8")
 print(json.dumps({"euid": os.geteuid(), "text": text, "chromium": cmdlines}))
 """
